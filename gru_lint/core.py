@@ -1,30 +1,88 @@
-"""The pure analysis core: text in, diagnostics (or fixed text) out. No I/O."""
+"""The pure analysis core: text in, diagnostics (or fixed text) out. No I/O.
+
+Analysis runs on the standard library's ``ast`` (fast, positions included); libcst is
+loaded only by the fixer. A file is parsed only when the byte-level prefilter says it
+can hold a finding.
+"""
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
-from typing import List, Tuple
+from typing import List, Tuple, Union
 
 from gru_lint.diagnostics import Diagnostic
+
+# Every Keras reference goes through an import spelled with "keras".
+_KERAS = "keras"
 
 
 @dataclass(frozen=True)
 class FixResult:
-    text: str  # the fixed source (identical object/text when nothing applied)
+    text: str  # the fixed source (the input itself when nothing applied)
     applied: Tuple[Diagnostic, ...]  # diagnostics whose fix was applied
     remaining: Tuple[Diagnostic, ...]  # diagnostics still present in ``text``
 
 
-def might_matter(source) -> bool:
-    """Cheap byte/str-level check: can this file contain any finding at all?"""
-    raise NotImplementedError
+def might_matter(source: Union[str, bytes]) -> bool:
+    """Cheap check on raw text: can this file contain any finding at all?
+
+    True only if it mentions Keras and one of the tokens some rule needs
+    (``rules.TRIGGERS``). Files that fail it are never parsed.
+    """
+    from gru_lint.rules import TRIGGERS
+
+    if isinstance(source, str):
+        if _KERAS not in source:
+            return False
+        return any(t.decode() in source for t in TRIGGERS)
+    if _KERAS.encode() not in source:
+        return False
+    return any(t in source for t in TRIGGERS)
+
+
+def parse(source: str) -> ast.Module:
+    """Parse ``source``; SyntaxError (with a line) when it is not Python."""
+    try:
+        return ast.parse(source)
+    except ValueError as exc:  # NUL bytes and the like
+        raise SyntaxError(str(exc)) from None
+
+
+def analyse(source: str, tree: ast.Module = None):
+    from gru_lint.analysis.facts import FileAnalysis
+
+    return FileAnalysis(source, tree if tree is not None else parse(source))
 
 
 def check_source(source: str, path: str = "<string>") -> List[Diagnostic]:
-    """All diagnostics for ``source``, sorted by position. Raises SyntaxError if it does not parse."""
-    raise NotImplementedError
+    """All diagnostics for ``source``, sorted by position.
+
+    Raises SyntaxError when a file that can matter does not parse. Files the
+    prefilter rejects are not parsed at all.
+    """
+    if not might_matter(source):
+        return []
+    tree = parse(source)
+    try:
+        analysis = analyse(source, tree)
+        return _run_rules(analysis)
+    except RecursionError:
+        return []  # absurdly deep code: nothing can be proven about it
+
+
+def _run_rules(analysis) -> List[Diagnostic]:
+    from gru_lint.rules import CHECKS
+
+    found = {}
+    for check in CHECKS:
+        for diag in check(analysis):
+            found.setdefault((diag.span, diag.code, diag.message), diag)
+    return sorted(found.values(), key=Diagnostic.sort_key)
 
 
 def fix_source(source: str, *, unsafe: bool = False) -> FixResult:
     """Apply the fixes gru-lint can prove, repeated until stable."""
-    raise NotImplementedError
+    from gru_lint.fixer import fix_text
+
+    return fix_text(source, unsafe=unsafe)

@@ -1,0 +1,71 @@
+"""What every rule shares: its metadata type and the wording of shapes and layers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import FrozenSet, Optional, Tuple
+
+from gru_lint.analysis.facts import FileAnalysis
+from gru_lint.analysis.states import Plan, Slot
+from gru_lint.analysis.values import Array, Dim, LayerVal, dim_text, shape_text
+from gru_lint.diagnostics import Diagnostic, Fix, Related
+
+# Observations of the TensorFlow oracle that prove a crash.
+CRASHES = frozenset({"raised", "call_raised", "graph_raised"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str  # kebab-case, as ruff names rules
+    summary: str  # one line, for tables and --list-rules
+    # Byte strings a file must contain for this rule to find anything there.
+    triggers: Tuple[bytes, ...]
+    # What the TensorFlow oracle must observe on a marked fixture line.
+    effects: FrozenSet[str]
+    fix_safety: str  # "safe", "unsafe", "sometimes" or "none", with the details in ``doc``
+    doc: str
+
+
+def layer_note(analysis: FileAnalysis, layer: LayerVal) -> Tuple[Related, ...]:
+    return (Related(f"`{layer.display}` created here", analysis.span(layer.node)),)
+
+
+def diagnostic(analysis: FileAnalysis, code: str, message: str, node, layer: Optional[LayerVal] = None,
+               fix: Optional[Fix] = None) -> Diagnostic:
+    related = layer_note(analysis, layer) if layer is not None else ()
+    return Diagnostic(code, message, analysis.span(node), fix, related)
+
+
+def what(plan: Plan, slot: Slot) -> str:
+    """``initial_state`` for one-state layers, ``state `c` `` otherwise."""
+    if plan.expected is not None and len(plan.expected) == 1:
+        return "initial_state"
+    return f"state `{slot.label}`"
+
+
+def expected_shape(slot: Slot) -> str:
+    return f"(batch, {dim_text(slot.units)})"
+
+
+def found_shape(slot: Slot) -> str:
+    value = slot.given.value
+    return shape_text(value.shape) if isinstance(value, Array) and value.shape is not None else "?"
+
+
+def slot_shape(slot: Slot):
+    value = slot.given.value
+    if isinstance(value, Array):
+        return value.shape
+    return None
+
+
+def checkable_slots(plan: Plan):
+    """Slots of layers whose state shapes gru-lint checks (not ConvLSTM's spatial states)."""
+    if plan.layer.innermost.spec.kind == "conv":
+        return ()
+    return plan.slots
+
+
+def units_text(units: Dim) -> str:
+    return dim_text(units)

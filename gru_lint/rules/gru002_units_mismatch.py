@@ -1,0 +1,62 @@
+"""## What it does
+Checks that the last dimension of every initial state equals the layer's `units`
+(for `LSTM`, both `h` and `c`; for `Bidirectional`, each direction; for stacked cells,
+each cell's own width).
+
+## Why is this bad?
+A state of the wrong width fails inside the recurrent step with a matrix-multiplication
+error (`Matrix size-incompatible`, `Incompatible shapes`) that names neither the layer's
+units nor `initial_state`. A common cause is feeding an encoder's states into a decoder
+of another width, or the states of a `Bidirectional` encoder (concatenated, `2 * units`
+wide) into a decoder of `units`.
+
+## Example
+```python
+_, h, c = keras.layers.LSTM(128, return_state=True)(encoder_inputs)
+out = keras.layers.LSTM(256)(decoder_inputs, initial_state=[h, c])
+```
+
+## Use instead
+```python
+_, h, c = keras.layers.LSTM(256, return_state=True)(encoder_inputs)
+out = keras.layers.LSTM(256)(decoder_inputs, initial_state=[h, c])
+```
+
+## Fix safety
+Unsafe: gru-lint cannot know whether the state or the layer is wrong. When the state is
+built by an array constructor, the fix rewrites its last dimension to the layer's
+`units` expression.
+
+## Known limits
+Widths known only by name are compared by name: `latent_dim` matches `latent_dim`, and
+two different names are never reported.
+"""
+
+from __future__ import annotations
+
+from gru_lint.analysis.values import dim_text, dims_differ
+from gru_lint.rules._base import CRASHES, Rule, checkable_slots, diagnostic, expected_shape, found_shape, slot_shape, what
+
+RULE = Rule(
+    code="GRU002",
+    name="state-units-mismatch",
+    summary="An initial state's last dimension is not the layer's `units`.",
+    triggers=(b"initial_state",),
+    effects=CRASHES,
+    fix_safety="unsafe",
+    doc=__doc__,
+)
+
+
+def check(analysis):
+    for plan in analysis.plans:
+        for slot in checkable_slots(plan):
+            shape = slot_shape(slot)
+            if shape is None or len(shape) != 2 or not dims_differ(shape[-1], slot.units):
+                continue
+            message = (
+                f"{plan.layer.display} expects {what(plan, slot)} of shape {expected_shape(slot)}; "
+                f"found {found_shape(slot)} — the last dimension must equal units "
+                f"({dim_text(slot.units)})"
+            )
+            yield diagnostic(analysis, RULE.code, message, slot.given.node, plan.layer)

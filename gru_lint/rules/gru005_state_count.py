@@ -1,0 +1,84 @@
+"""## What it does
+Checks that `initial_state` holds as many states as the layer takes: one for `GRU`,
+`SimpleRNN` and `RNN(GRUCell)`; `[h, c]` for `LSTM` and `ConvLSTM`; for `Bidirectional`,
+the wrapped layer's states twice (forward, then backward), flat.
+
+## Why is this bad?
+Keras 3 does not count states. An `LSTM` given a single tensor, or `[h]`, fails with
+`IndexError: list index out of range` or a "Too few leaves" error; `SimpleRNN` given two
+states fails in the cell; `Bidirectional` splits the list in half without checking, and
+a bare tensor is split along its *batch* axis, giving a batch error that has nothing to
+do with the real mistake.
+
+## Example
+```python
+h0 = np.zeros((32, 64))
+out = keras.layers.LSTM(64)(x, initial_state=h0)
+```
+
+## Use instead
+```python
+h0 = np.zeros((32, 64))
+c0 = np.zeros((32, 64))
+out = keras.layers.LSTM(64)(x, initial_state=[h0, c0])
+```
+
+## Fix safety
+Unsafe, and only for an `LSTM` given one constructed tensor: the fix passes
+`[h, c]` built from the same constructor (an all-zeros `c` changes nothing only if that
+is what was meant). Otherwise no fix.
+
+## Known limits
+Only lists whose length is known statically are counted. `GRU` given extra states is
+reported by GRU006 instead (Keras ignores them silently).
+"""
+
+from __future__ import annotations
+
+from gru_lint.rules._base import CRASHES, Rule, diagnostic
+
+RULE = Rule(
+    code="GRU005",
+    name="state-count-mismatch",
+    summary="`initial_state` holds the wrong number of states for the layer (e.g. an LSTM given one).",
+    triggers=(b"initial_state",),
+    effects=CRASHES,
+    fix_safety="unsafe",
+    doc=__doc__,
+)
+
+
+def expected_text(expected) -> str:
+    labels = [label for label, _ in expected]
+    noun = "initial state" if len(labels) == 1 else "initial states"
+    return f"{len(labels)} {noun} [{', '.join(labels)}]"
+
+
+def silently_ignored(plan) -> bool:
+    """GRU reads only ``initial_state[0]``: extra states are dropped, not an error (GRU006)."""
+    layer = plan.layer
+    inner = layer.innermost
+    if not inner.spec.ignores_extra_states or plan.bare:
+        return False
+    if layer.spec.kind == "bidirectional":
+        return len(plan.given) % 2 == 0 and len(plan.given) > len(plan.expected)
+    return len(plan.given) > len(plan.expected)
+
+
+def check(analysis):
+    for plan in analysis.plans:
+        if plan.layer.is_stacked or plan.expected is None or plan.given is None or plan.numbers:
+            continue
+        expected = plan.expected
+        if plan.bare:
+            if len(expected) == 1:
+                continue
+            found = "a single tensor"
+            if plan.layer.spec.kind == "bidirectional":
+                found += " (Bidirectional would split it along the batch axis)"
+        elif len(plan.given) == len(expected) or silently_ignored(plan):
+            continue
+        else:
+            found = f"{len(plan.given)}"
+        message = f"{plan.layer.display} expects {expected_text(expected)}; found {found}"
+        yield diagnostic(analysis, RULE.code, message, plan.call.state_node, plan.layer)

@@ -1,0 +1,56 @@
+"""## What it does
+Reports states that Keras silently ignores: `GRU` reads only `initial_state[0]`, so a
+`GRU` given `[h, h]` or `[h, something_else]` runs and drops everything after the first
+state (and so does each direction of a `Bidirectional(GRU)` given twice its states).
+
+## Why is this bad?
+Nothing fails: the model trains with states you did not intend. This usually means an
+LSTM's `[h, c]` was passed to a GRU, or the states of two layers were mixed up.
+
+## Example
+```python
+_, h, c = keras.layers.LSTM(64, return_state=True)(x)
+out = keras.layers.GRU(64)(y, initial_state=[h, c])
+```
+
+## Use instead
+```python
+_, h, c = keras.layers.LSTM(64, return_state=True)(x)
+out = keras.layers.GRU(64)(y, initial_state=h)
+```
+
+## Fix safety
+Safe: the ignored states are removed, which keeps exactly what Keras computes today.
+
+## Known limits
+Only lists whose length is known statically are reported.
+"""
+
+from __future__ import annotations
+
+from gru_lint.rules._base import Rule, diagnostic
+from gru_lint.rules.gru005_state_count import expected_text, silently_ignored
+
+RULE = Rule(
+    code="GRU006",
+    name="state-silently-ignored",
+    summary="`GRU` given more states than it takes: Keras silently ignores the extra ones.",
+    triggers=(b"initial_state",),
+    effects=frozenset({"state_ignored"}),
+    fix_safety="safe",
+    doc=__doc__,
+)
+
+
+def check(analysis):
+    for plan in analysis.plans:
+        if plan.expected is None or plan.given is None or plan.numbers or plan.layer.is_stacked:
+            continue
+        if not silently_ignored(plan):
+            continue
+        extra = len(plan.given) - len(plan.expected)
+        message = (
+            f"{plan.layer.display} takes {expected_text(plan.expected)}; found {len(plan.given)} — "
+            f"Keras silently ignores {extra} of them"
+        )
+        yield diagnostic(analysis, RULE.code, message, plan.call.state_node, plan.layer)
