@@ -18,6 +18,9 @@ from gru_lint.analysis.infer import Evaluator, _argument, layer_class
 from gru_lint.analysis.values import Array, LayerVal, ModelVal, Opaque, Seq, Sym, Value
 from gru_lint.diagnostics import Span
 
+MODEL_METHODS = frozenset({"predict", "fit", "evaluate", "predict_on_batch", "train_on_batch",
+                           "test_on_batch"})
+
 
 @dataclass(frozen=True)
 class StateCall:
@@ -47,6 +50,45 @@ class ConstructorState:
     call: ast.Call
     name: str
     keyword: ast.keyword
+
+
+@dataclass(frozen=True)
+class ModelMethodState:
+    """``model.predict(x, initial_state=...)``: Keras rejects the keyword with a TypeError."""
+
+    call: ast.Call
+    model: ModelVal
+    keyword: ast.keyword
+
+
+@dataclass(frozen=True)
+class SequentialAdd:
+    """``model.add(layer)`` on a ``Sequential`` built in the same file, in statement order."""
+
+    call: ast.Call
+    model: ModelVal
+    layer: Value
+    layer_node: ast.AST
+    block: int  # id of the statement list holding the call: adds in one block run in order
+
+
+@dataclass(frozen=True)
+class LayerCall:
+    """``layer(x)`` for a stateful recurrent layer: what it is called on."""
+
+    call: ast.Call
+    layer: LayerVal
+    inputs: Value
+
+
+@dataclass(frozen=True)
+class InitialStateQuery:
+    """``layer.get_initial_state(arg)``."""
+
+    call: ast.Call
+    layer: LayerVal
+    arg: ast.AST
+    value: Value
 
 
 @dataclass(frozen=True)
@@ -100,6 +142,12 @@ class FileAnalysis:
         self.model_state_calls: List[ModelStateCall] = []
         self.constructor_states: List[ConstructorState] = []
         self.unpackings: List[Unpacking] = []
+        self.model_method_states: List[ModelMethodState] = []
+        self.sequential_adds: List[SequentialAdd] = []
+        self.stateful_calls: List[LayerCall] = []
+        self.state_queries: List[InitialStateQuery] = []
+        self.sequential_models: List[ModelVal] = []
+        self._stateful_candidates: List[ast.Call] = []
         self._collect()
 
     def value(self, node) -> Value:
@@ -113,16 +161,44 @@ class FileAnalysis:
 
     # -- collection ------------------------------------------------------------------
     def _collect(self):
+        calls = []
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Call):
+                calls.append(node)
                 self._visit_call(node)
             elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 self._visit_unpacking(node)
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(node, field, None)
+                if isinstance(block, list):
+                    for stmt in block:
+                        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+                            self._visit_add(stmt, id(block))
+        if any(self._is_stateful(c) for c in self._stateful_candidates):
+            for node in calls:
+                self._visit_stateful_call(node)
 
     def _visit_call(self, node: ast.Call):
-        state_kw = next((k for k in node.keywords if k.arg == "initial_state"), None)
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "get_initial_state" and node.args:
+            self._visit_query(node)
+        if _called_name(func) == "Sequential":
+            model = self.value(node)
+            if isinstance(model, ModelVal):
+                self.sequential_models.append(model)
+        state_kw = None
+        for kw in node.keywords:
+            if kw.arg == "initial_state":
+                state_kw = kw
+            elif kw.arg == "stateful":
+                self._stateful_candidates.append(node)
         if state_kw is None:
             return
+        if isinstance(func, ast.Attribute) and func.attr in MODEL_METHODS:
+            model = self.value(func.value)
+            if isinstance(model, ModelVal):
+                self.model_method_states.append(ModelMethodState(node, model, state_kw))
+                return
         callee = self.value(node.func)
         if isinstance(callee, LayerVal):
             if callee.spec.kind == "cell":
@@ -140,6 +216,31 @@ class FileAnalysis:
             if name is not None:
                 self.constructor_states.append(ConstructorState(node, name, state_kw))
 
+    def _visit_query(self, node: ast.Call):
+        layer = self.value(node.func.value)
+        if isinstance(layer, LayerVal):
+            arg = node.args[0]
+            self.state_queries.append(InitialStateQuery(node, layer, arg, self.value(arg)))
+
+    def _visit_add(self, stmt: ast.Expr, block: int):
+        node = stmt.value
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "add" and len(node.args) == 1):
+            return
+        model = self.value(func.value)
+        if isinstance(model, ModelVal) and model.kind == "Sequential":
+            self.sequential_adds.append(
+                SequentialAdd(node, model, self.value(node.args[0]), node.args[0], block))
+
+    def _is_stateful(self, node: ast.Call) -> bool:
+        layer = self.value(node)
+        return isinstance(layer, LayerVal) and layer.stateful is True
+
+    def _visit_stateful_call(self, node: ast.Call):
+        callee = self.value(node.func)
+        if isinstance(callee, LayerVal) and callee.stateful and node.args:
+            self.stateful_calls.append(LayerCall(node, callee, self.value(node.args[0])))
+
     def _visit_unpacking(self, node: ast.Assign):
         if len(node.targets) != 1 or not isinstance(node.targets[0], (ast.Tuple, ast.List)):
             return
@@ -154,6 +255,14 @@ class FileAnalysis:
         from gru_lint.analysis.states import plan_for
 
         return tuple(plan_for(call) for call in self.state_calls)
+
+
+def _called_name(func: ast.AST):
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
 
 
 def batch_of(value: Value) -> Optional[object]:

@@ -19,6 +19,13 @@ _MODULES = (
     "gru004_wrong_rank",
     "gru005_state_count",
     "gru006_ignored_state",
+    "gru007_model_state_ignored",
+    "gru008_constructor_state",
+    "gru009_return_state_in_sequential",
+    "gru010_unpack_count",
+    "gru011_stacked_cells",
+    "gru012_stateful_batch",
+    "gru013_get_initial_state",
 )
 
 

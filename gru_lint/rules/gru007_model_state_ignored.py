@@ -1,0 +1,64 @@
+"""## What it does
+Reports `initial_state=` passed to a `Sequential` or functional `Model` call, or to
+`model.predict` / `model.fit` / `model.evaluate`.
+
+## Why is this bad?
+Keras 3 models do not forward `initial_state` to their recurrent layers: calling
+`model(x, initial_state=s)` **silently ignores** `s`, whatever it is, and the model runs from
+zero states. `predict`, `fit` and `evaluate` reject the keyword with a `TypeError`.
+
+## Example
+```python
+model = keras.Sequential([keras.layers.GRU(64), keras.layers.Dense(1)])
+y = model(x, initial_state=h0)
+```
+
+## Use instead
+Build the model with the state as an input, in the functional API:
+```python
+seq = keras.Input(shape=(10, 8))
+h_in = keras.Input(shape=(64,))
+out = keras.layers.GRU(64)(seq, initial_state=h_in)
+model = keras.Model([seq, h_in], keras.layers.Dense(1)(out))
+y = model([x, h0])
+```
+or subclass `keras.Model` and forward the state to the layer in `call()`.
+
+## Fix safety
+No fix: the model has to be restructured.
+
+## Known limits
+Only models built in the same file (`keras.Sequential(...)`, `keras.Model(...)`) are
+recognised; subclassed models, which can forward the state, are never reported.
+"""
+
+from __future__ import annotations
+
+from gru_lint.rules._base import Rule, diagnostic
+
+RULE = Rule(
+    code="GRU007",
+    name="model-initial-state-ignored",
+    summary="`initial_state=` passed to a `Sequential`/`Model` call is silently ignored (or rejected by `predict`/`fit`).",
+    triggers=(b"initial_state",),
+    effects=frozenset({"model_state_ignored", "raised"}),
+    fix_safety="none",
+    doc=__doc__,
+)
+
+
+def check(analysis):
+    for site in analysis.model_state_calls:
+        message = (
+            f"`initial_state` passed to a {site.model.kind} call is silently ignored by Keras — "
+            f"call the recurrent layer with the state in the functional API, or subclass Model "
+            f"and forward it"
+        )
+        yield diagnostic(analysis, RULE.code, message, site.keyword)
+    for site in analysis.model_method_states:
+        method = site.call.func.attr
+        message = (
+            f"{site.model.kind}.{method}() does not take `initial_state` (Keras raises TypeError) — "
+            f"make the state a model input instead"
+        )
+        yield diagnostic(analysis, RULE.code, message, site.keyword)

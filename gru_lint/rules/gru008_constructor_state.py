@@ -1,0 +1,48 @@
+"""## What it does
+Reports `initial_state=` given to a recurrent layer's *constructor*.
+
+## Why is this bad?
+`initial_state` is an argument of the layer *call*, not of the layer. Keras 3 raises
+`ValueError: Unrecognized keyword arguments passed to GRU: {'initial_state': ...}`.
+
+## Example
+```python
+decoder = keras.layers.GRU(64, initial_state=h)
+out = decoder(x)
+```
+
+## Use instead
+```python
+decoder = keras.layers.GRU(64)
+out = decoder(x, initial_state=h)
+```
+
+## Fix safety
+No fix: moving the state to every call of the layer is not always a local edit.
+
+## Known limits
+None known.
+"""
+
+from __future__ import annotations
+
+from gru_lint.rules._base import Rule, diagnostic
+
+RULE = Rule(
+    code="GRU008",
+    name="initial-state-in-constructor",
+    summary="`initial_state=` given to a layer constructor instead of the layer call.",
+    triggers=(b"initial_state",),
+    effects=frozenset({"raised"}),
+    fix_safety="none",
+    doc=__doc__,
+)
+
+
+def check(analysis):
+    for site in analysis.constructor_states:
+        message = (
+            f"`initial_state` is not an argument of {site.name}(...) (Keras raises 'Unrecognized "
+            f"keyword arguments') — pass it when calling the layer: {site.name}(...)(x, initial_state=...)"
+        )
+        yield diagnostic(analysis, RULE.code, message, site.keyword)

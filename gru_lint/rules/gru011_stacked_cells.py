@@ -1,0 +1,67 @@
+"""## What it does
+Checks the states given to a stacked `RNN([cell1, cell2, ...])`: one state group per
+cell, in cell order, each group nested for LSTM cells (`[[h1, c1], [h2, c2]]`).
+
+## Why is this bad?
+Keras 3 `zip`s the cells with the state groups. A **shorter list silently drops the
+cells that get no state**: the layer runs, and its output is narrower than the model
+expects, or the wrong cells carry the states. A flat list `[h1, c1, h2, c2]` hands `h1`
+alone to the first LSTM cell and fails with an error about leaves or indices.
+
+## Example
+```python
+cells = [keras.layers.LSTMCell(64), keras.layers.LSTMCell(64)]
+out = keras.layers.RNN(cells)(x, initial_state=[h1, c1, h2, c2])
+```
+
+## Use instead
+```python
+out = keras.layers.RNN(cells)(x, initial_state=[[h1, c1], [h2, c2]])
+```
+
+## Fix safety
+No fix.
+
+## Known limits
+Only cell lists written in the file (`RNN([GRUCell(8), LSTMCell(8)])`) are checked.
+"""
+
+from __future__ import annotations
+
+from gru_lint.rules._base import CRASHES, Rule, diagnostic
+
+RULE = Rule(
+    code="GRU011",
+    name="stacked-cell-states",
+    summary="A stacked `RNN([cells])` gets a state list that is short (cells are silently dropped) or not nested per cell.",
+    triggers=(b"initial_state",),
+    effects=CRASHES | {"output_changed", "state_ignored"},
+    fix_safety="none",
+    doc=__doc__,
+)
+
+
+def check(analysis):
+    for plan in analysis.plans:
+        layer = plan.layer
+        if not layer.is_stacked or plan.groups is None:
+            continue
+        cells = layer.cells
+        groups = plan.groups
+        layout = "[" + ", ".join(_layout(c, i) for i, c in enumerate(cells)) + "]"
+        if plan.bare:
+            found = "a single tensor"
+        elif len(groups) < len(cells):
+            found = (f"{len(groups)} — Keras silently drops the {len(cells) - len(groups)} "
+                     f"cell(s) without a state, and the output width changes")
+        elif plan.given is None or len(groups) > len(cells):
+            found = f"{len(groups)} items, not nested per cell"
+        else:
+            continue
+        message = f"{layer.display} expects one state group per cell, {layout}; found {found}"
+        yield diagnostic(analysis, RULE.code, message, plan.call.state_node, layer)
+
+
+def _layout(cell, i) -> str:
+    names = [f"{n}{i + 1}" for n in cell.spec.state_names]
+    return names[0] if len(names) == 1 else "[" + ", ".join(names) + "]"

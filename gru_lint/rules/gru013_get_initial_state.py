@@ -1,0 +1,51 @@
+"""## What it does
+Reports `layer.get_initial_state(x)` called with a tensor or array.
+
+## Why is this bad?
+Keras 3 changed the signature: `get_initial_state(batch_size)` takes the batch size.
+Code written for Keras 2 (`get_initial_state(inputs)`) fails with an error deep in
+`ops.zeros` about a shape that is a tensor.
+
+## Example
+```python
+states = gru.get_initial_state(x)
+```
+
+## Use instead
+```python
+states = gru.get_initial_state(batch_size=keras.ops.shape(x)[0])
+```
+
+## Fix safety
+No fix yet.
+
+## Known limits
+Reported only when the argument is known to be an array or tensor.
+"""
+
+from __future__ import annotations
+
+from gru_lint.analysis.values import Array
+from gru_lint.rules._base import Rule, diagnostic
+
+RULE = Rule(
+    code="GRU013",
+    name="get-initial-state-tensor",
+    summary="`layer.get_initial_state(x)` given a tensor: Keras 3 takes a batch size.",
+    triggers=(b"get_initial_state",),
+    effects=frozenset({"raised"}),
+    fix_safety="none",
+    doc=__doc__,
+)
+
+
+def check(analysis):
+    for site in analysis.state_queries:
+        value = site.value
+        if not isinstance(value, Array) or value.shape is None or len(value.shape) < 1:
+            continue
+        message = (
+            f"{site.layer.display}.get_initial_state() takes a batch size in Keras 3, not a tensor — "
+            f"use get_initial_state(batch_size=keras.ops.shape(x)[0])"
+        )
+        yield diagnostic(analysis, RULE.code, message, site.arg, site.layer)
