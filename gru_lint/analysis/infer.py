@@ -422,7 +422,8 @@ class Evaluator:
             if any(isinstance(a, ast.Starred) for a in node.args) or node.keywords and not node.args:
                 return UNKNOWN
             return Array(self._dims(node.args), origin, ctor=node,
-                         shape_node=node.args[0] if node.args else None)
+                         shape_node=node.args[0] if node.args else None,
+                         dim_nodes=tuple(node.args))
         shape_node = _argument(node, where if how == "size" else 0,
                                "size" if how == "size" else (where or "shape"))
         if shape_node is None:
@@ -432,7 +433,8 @@ class Evaluator:
         shape = self._shape_from(shape_node)
         if shape is None:
             return UNKNOWN
-        return Array(shape, origin, ctor=node, shape_node=shape_node)
+        return Array(shape, origin, ctor=node, shape_node=shape_node,
+                     dim_nodes=_dim_nodes(shape_node, len(shape)))
 
     def _shape_from(self, node: Optional[ast.AST]) -> Optional[Tuple[Dim, ...]]:
         """A shape argument: ``(b, 64)``, ``[b, 64]``, ``64`` or ``x.shape``."""
@@ -458,7 +460,10 @@ class Evaluator:
         batch_shape = _argument(node, None, "batch_shape")
         if batch_shape is not None:
             shape = self._shape_from(batch_shape)
-            return Array(shape, "input", ctor=node, shape_node=batch_shape) if shape else UNKNOWN
+            if not shape:
+                return UNKNOWN
+            return Array(shape, "input", ctor=node, shape_node=batch_shape,
+                         dim_nodes=_dim_nodes(batch_shape, len(shape)))
         shape_node = _argument(node, 0, "shape")
         if shape_node is None:
             return UNKNOWN
@@ -469,7 +474,9 @@ class Evaluator:
         batch: Dim = None
         if batch_node is not None:
             batch = _dim_or_none(self.value(batch_node))
-        return Array((batch,) + shape, "input", ctor=node, shape_node=shape_node)
+        nodes = _dim_nodes(shape_node, len(shape))
+        return Array((batch,) + shape, "input", ctor=node, shape_node=shape_node,
+                     dim_nodes=(batch_node,) + nodes if nodes is not None else None)
 
     def _concat(self, list_node: ast.AST, axis: Optional[int]) -> Value:
         parts = self.value(list_node)
@@ -639,7 +646,19 @@ class Evaluator:
 
 # -- small helpers ------------------------------------------------------------------
 def _with_key(array: Array, key: str) -> Array:
-    return Array(array.shape, array.origin, array.ctor, array.shape_node, key, array.layer)
+    return Array(array.shape, array.origin, array.ctor, array.shape_node, key, array.layer,
+                 array.dim_nodes)
+
+
+def _dim_nodes(shape_node: Optional[ast.AST], rank: int):
+    """The nodes of a written-out shape: ``(B, 64)`` -> (B, 64); ``64`` -> (64,)."""
+    if isinstance(shape_node, (ast.Tuple, ast.List)):
+        if len(shape_node.elts) == rank and not any(isinstance(e, ast.Starred) for e in shape_node.elts):
+            return tuple(shape_node.elts)
+        return None
+    if shape_node is not None and rank == 1 and not isinstance(shape_node, (ast.Attribute, ast.Call)):
+        return (shape_node,)
+    return None
 
 
 def _argument(node: ast.Call, pos: Optional[int], name: Optional[str]) -> Optional[ast.AST]:

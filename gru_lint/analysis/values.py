@@ -95,6 +95,8 @@ class Array(Value):
     shape_node: Optional[ast.AST] = None
     key: Optional[str] = None
     layer: Optional["LayerVal"] = None  # for layer outputs: the layer that produced it
+    # The node spelling each dimension in the constructor, when written out (fixes reuse them).
+    dim_nodes: Optional[Tuple[Optional[ast.AST], ...]] = None
 
     @property
     def rank(self) -> Optional[int]:
