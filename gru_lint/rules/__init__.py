@@ -49,3 +49,40 @@ def explain(code: str) -> Optional[str]:
     if rule is None:
         return None
     return f"{rule.code} ({rule.name})\n\n{rule.summary}\n\n{rule.doc}\n\nFix safety: {rule.fix_safety}\n"
+
+
+def _code_block(doc: str, heading: str):
+    """The lines of the first code block under ``## heading`` in a rule's doc."""
+    _, _, rest = doc.partition(f"## {heading}\n")
+    _, _, rest = rest.partition("```python\n")
+    block, _, _ = rest.partition("```")
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def example_pair(rule: Rule) -> Tuple[str, str]:
+    """The most alike pair of lines that differ between a rule's "Example" and "Use instead"."""
+    import difflib
+
+    bad, good = _code_block(rule.doc, "Example"), _code_block(rule.doc, "Use instead")
+    only_bad = [line.strip() for line in bad if line not in good]
+    only_good = [line.strip() for line in good if line not in bad]
+    pairs = [(difflib.SequenceMatcher(None, b, g).ratio(), b, g) for b in only_bad for g in only_good]
+    if not pairs:
+        return "", ""
+    _, before, after = max(pairs, key=lambda p: p[0])
+    return before, after
+
+
+def markdown_table() -> str:
+    """The README's rules table (``tests/test_docs.py`` keeps the README in step with it)."""
+    rows = [
+        "| Code | Name | What it finds | Incorrect | Correct | Fix |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for code in sorted(RULES):
+        rule = RULES[code]
+        bad, good = example_pair(rule)
+        rows.append(
+            f"| {code} | `{rule.name}` | {rule.summary} | `{bad}` | `{good}` | {rule.fix_safety} |"
+        )
+    return "\n".join(rows)
