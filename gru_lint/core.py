@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import List, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 from gru_lint.diagnostics import Diagnostic
 
@@ -22,6 +22,9 @@ class FixResult:
     text: str  # the fixed source (the input itself when nothing applied)
     applied: Tuple[Diagnostic, ...]  # diagnostics whose fix was applied
     remaining: Tuple[Diagnostic, ...]  # diagnostics still present in ``text``
+    # Set when the fixer stopped early because a round's output would not parse;
+    # ``text`` is then the last text that did (see ``gru_lint.fixer``).
+    error: Optional[str] = None
 
 
 def might_matter(source: Union[str, bytes]) -> bool:
@@ -47,6 +50,8 @@ def parse(source: str) -> ast.Module:
         return ast.parse(source)
     except ValueError as exc:  # NUL bytes and the like
         raise SyntaxError(str(exc)) from None
+    except (RecursionError, MemoryError):
+        raise SyntaxError("too deeply nested to parse") from None
 
 
 def analyse(source: str, tree: ast.Module = None):

@@ -1,0 +1,380 @@
+"""Finding the Python files to check.
+
+Directories are walked for ``*.py`` files in sorted order, skipping version
+control and tool directories, virtual environments, ``--exclude`` patterns and
+whatever ``.gitignore`` files ignore. Paths named explicitly are always checked,
+whatever their suffix, unless an ``--exclude`` pattern matches them (as in
+flake8). Problems (a missing path, an unreadable directory, a symlink loop) are
+yielded as :class:`~gru_lint.sourcefile.SourceError` values, in order, so the
+caller can report them and carry on.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass
+from typing import Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+
+from gru_lint.sourcefile import SourceError, _oserror_message
+
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        "__pycache__",
+        ".venv",
+        "venv",
+        "build",
+        "dist",
+        ".tox",
+        ".nox",
+        ".eggs",
+        "node_modules",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".gru_lint_cache",
+        "__pypackages__",
+    }
+)
+PY_SUFFIX = ".py"
+
+
+# --------------------------------------------------------------------------- gitignore
+
+
+@dataclass(frozen=True)
+class IgnoreRule:
+    pattern: str  # the line as written, for debugging
+    regex: "re.Pattern[str]"
+    negate: bool
+    dir_only: bool
+
+
+def _translate_segment(seg: str) -> str:
+    """One path segment of a gitignore pattern as a regex (no ``/`` inside)."""
+    out = []
+    i, n = 0, len(seg)
+    while i < n:
+        c = seg[i]
+        if c == "\\" and i + 1 < n:
+            out.append(re.escape(seg[i + 1]))
+            i += 2
+            continue
+        if c == "*":
+            while i < n and seg[i] == "*":
+                i += 1
+            out.append("[^/]*")
+            continue
+        if c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            j = i + 1
+            if j < n and seg[j] in "!^":
+                j += 1
+            if j < n and seg[j] == "]":
+                j += 1
+            while j < n and seg[j] != "]":
+                j += 1
+            if j >= n:  # no closing bracket: a literal "["
+                out.append(re.escape(c))
+            else:
+                body = seg[i + 1 : j]
+                negate = body[:1] in ("!", "^")
+                if negate:
+                    body = body[1:]
+                body = body.replace("\\", "\\\\").replace("^", "\\^").replace("[", "\\[")
+                out.append("(?!/)[" + ("^" if negate else "") + body + "]")
+                i = j
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def compile_gitignore_line(line: str) -> Optional[IgnoreRule]:
+    """One line of a ``.gitignore`` file, or None for blanks and comments."""
+    original = line
+    line = line.rstrip("\r\n")
+    if not line or line.startswith("#"):
+        return None
+    # Trailing spaces are ignored unless escaped with a backslash.
+    while line.endswith(" ") and not line.endswith("\\ "):
+        line = line[:-1]
+    negate = line.startswith("!")
+    if negate:
+        line = line[1:]
+    dir_only = line.endswith("/")
+    line = line.rstrip("/")
+    if not line:
+        return None
+    # A slash at the start or in the middle anchors the pattern to the file's directory.
+    anchored = "/" in line
+    line = line.lstrip("/")
+    if not line:
+        return None
+    parts = line.split("/")
+    regex = "" if anchored else "(?:.*/)?"
+    for i, seg in enumerate(parts):
+        last = i == len(parts) - 1
+        if seg == "**":
+            if last:
+                regex += ".*"
+            else:
+                regex += "(?:.*/)?"
+            continue
+        regex += _translate_segment(seg)
+        if not last:
+            regex += "/"
+    return IgnoreRule(original, re.compile(regex + r"\Z", re.DOTALL), negate, dir_only)
+
+
+def parse_gitignore(text: str) -> List[IgnoreRule]:
+    rules = []
+    for line in text.splitlines():
+        rule = compile_gitignore_line(line)
+        if rule is not None:
+            rules.append(rule)
+    return rules
+
+
+def _load_ignore_file(path: str) -> List[IgnoreRule]:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return []
+    return parse_gitignore(data.decode("utf-8", "replace"))
+
+
+IgnoreStack = Tuple[Tuple[str, Tuple[IgnoreRule, ...]], ...]
+
+
+def is_ignored(stack: IgnoreStack, abs_path: str, is_dir: bool) -> bool:
+    """Whether the rules in ``stack`` (outermost first) ignore ``abs_path``.
+
+    The last matching rule wins, and rules from deeper ``.gitignore`` files come
+    later, so they take precedence, as in git.
+    """
+    ignored = False
+    for base, rules in stack:
+        prefix = base.rstrip(os.sep) + os.sep
+        if not abs_path.startswith(prefix):
+            continue
+        rel = abs_path[len(prefix) :]
+        if os.sep != "/":  # pragma: no cover - Windows
+            rel = rel.replace(os.sep, "/")
+        for rule in rules:
+            if rule.dir_only and not is_dir:
+                continue
+            if rule.regex.match(rel):
+                ignored = not rule.negate
+    return ignored
+
+
+def _find_repo_root(abs_dir: str) -> Optional[str]:
+    current = abs_dir
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _initial_ignore_stack(abs_root: str) -> IgnoreStack:
+    """Rules that apply to ``abs_root``'s contents from the directories above it.
+
+    Inside a git repository that is ``.git/info/exclude`` and every ``.gitignore``
+    from the repository root down to (not including) ``abs_root``. Outside a
+    repository, nothing above the walked directory is consulted.
+    """
+    repo = _find_repo_root(abs_root)
+    if repo is None:
+        return ()
+    stack = []
+    exclude = _load_ignore_file(os.path.join(repo, ".git", "info", "exclude"))
+    if exclude:
+        stack.append((repo, tuple(exclude)))
+    rel = os.path.relpath(abs_root, repo)
+    dirs = [repo]
+    if rel != os.curdir:
+        current = repo
+        for part in rel.split(os.sep):
+            current = os.path.join(current, part)
+            dirs.append(current)
+    for directory in dirs[:-1]:
+        rules = _load_ignore_file(os.path.join(directory, ".gitignore"))
+        if rules:
+            stack.append((directory, tuple(rules)))
+    return tuple(stack)
+
+
+# --------------------------------------------------------------------------- excludes
+
+
+class ExcludeMatcher:
+    """flake8-style ``--exclude``: patterns without a slash match any path component
+    (a file or directory name); patterns with one match the path relative to the
+    current directory, or the absolute path."""
+
+    def __init__(self, patterns: Iterable[str] = ()):
+        names, paths = [], []
+        for raw in patterns:
+            for pattern in str(raw).split(","):
+                pattern = pattern.strip()
+                if not pattern:
+                    continue
+                if "/" in pattern or os.sep in pattern:
+                    pattern = pattern.rstrip("/" + os.sep)
+                    paths.append(os.path.normpath(pattern))
+                    paths.append(os.path.abspath(pattern))
+                else:
+                    names.append(pattern)
+        self.names = tuple(names)
+        self.paths = tuple(paths)
+
+    def __bool__(self) -> bool:
+        return bool(self.names or self.paths)
+
+    def match_name(self, name: str) -> bool:
+        return any(fnmatch.fnmatch(name, p) for p in self.names)
+
+    def match_path(self, path: str) -> bool:
+        if not self.paths:
+            return False
+        candidates = {os.path.normpath(path), os.path.abspath(path)}
+        return any(fnmatch.fnmatch(c, p) for c in candidates for p in self.paths)
+
+    def match_entry(self, name: str, path: str) -> bool:
+        """For an entry met while walking: its own name, or its whole path."""
+        return self.match_name(name) or self.match_path(path)
+
+    def match_explicit(self, path: str) -> bool:
+        """For a path given on the command line: any of its components, or the path."""
+        parts = [p for p in os.path.normpath(path).split(os.sep) if p not in ("", ".", "..")]
+        return any(self.match_name(p) for p in parts) or self.match_path(path)
+
+
+# --------------------------------------------------------------------------- walking
+
+
+def is_virtualenv(path: str) -> bool:
+    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
+
+
+def _join(parent: str, name: str) -> str:
+    path = os.path.join(parent, name)
+    if path.startswith("." + os.sep) and parent == ".":
+        path = path[2:]
+    return path
+
+
+class _Walker:
+    def __init__(self, exclude: ExcludeMatcher, respect_gitignore: bool):
+        self.exclude = exclude
+        self.respect_gitignore = respect_gitignore
+        self.seen_files: Set[str] = set()
+        self.seen_dirs: Set[str] = set()
+
+    def file(self, path: str, real: Optional[str] = None) -> Iterator[Union[str, SourceError]]:
+        real = real or os.path.realpath(path)
+        if real in self.seen_files:
+            return
+        self.seen_files.add(real)
+        yield path
+
+    def walk(self, root: str) -> Iterator[Union[str, SourceError]]:
+        abs_root = os.path.abspath(root)
+        stack = _initial_ignore_stack(abs_root) if self.respect_gitignore else ()
+        yield from self._walk_dir(root, abs_root, os.path.realpath(root), stack, ())
+
+    def _walk_dir(
+        self,
+        path: str,
+        abs_path: str,
+        real: str,
+        stack: IgnoreStack,
+        ancestors: Tuple[str, ...],
+    ) -> Iterator[Union[str, SourceError]]:
+        if real in ancestors:
+            yield SourceError(path, f"symbolic link loop (points back to {real}); not followed")
+            return
+        if real in self.seen_dirs:  # reached a second time through another link
+            return
+        self.seen_dirs.add(real)
+        ancestors = ancestors + (real,)
+        try:
+            with os.scandir(path) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            yield SourceError(path, f"cannot list directory: {_oserror_message(exc)}")
+            return
+        if self.respect_gitignore:
+            rules = _load_ignore_file(os.path.join(path, ".gitignore"))
+            if rules:
+                stack = stack + ((abs_path, tuple(rules)),)
+        for entry in entries:
+            name = entry.name
+            child = _join(path, name)
+            abs_child = os.path.join(abs_path, name)
+            try:
+                is_dir = entry.is_dir()  # follows symlinks
+                is_file = not is_dir and entry.is_file()
+                is_link = entry.is_symlink()
+            except OSError:  # pragma: no cover - vanished or unreadable entry
+                is_dir = is_file = is_link = False
+            if not (is_dir or name.endswith(PY_SUFFIX)):
+                continue
+            if self.exclude and self.exclude.match_entry(name, child):
+                continue
+            if is_dir:
+                if name in SKIP_DIRS or is_virtualenv(child):
+                    continue
+                if stack and is_ignored(stack, abs_child, True):
+                    continue
+                # Only a symbolic link needs resolving; below a resolved directory,
+                # a plain entry's real path is its parent's plus its name.
+                child_real = os.path.realpath(child) if is_link else os.path.join(real, name)
+                yield from self._walk_dir(child, abs_child, child_real, stack, ancestors)
+            else:
+                if stack and is_ignored(stack, abs_child, False):
+                    continue
+                if not is_file:
+                    if is_link and not os.path.exists(child):
+                        yield SourceError(child, "broken symbolic link")
+                    continue
+                child_real = os.path.realpath(child) if is_link else os.path.join(real, name)
+                yield from self.file(child, child_real)
+
+
+def iter_python_files(
+    paths: Sequence[str],
+    exclude: Iterable[str] = (),
+    respect_gitignore: bool = True,
+) -> Iterator[Union[str, SourceError]]:
+    """Yield the files to check (``str``) and problems met (``SourceError``).
+
+    Each file is yielded once, even when reached through several arguments or
+    symbolic links. Order is deterministic: arguments in the order given, and
+    directory contents sorted by name.
+    """
+    matcher = exclude if isinstance(exclude, ExcludeMatcher) else ExcludeMatcher(exclude)
+    walker = _Walker(matcher, respect_gitignore)
+    for raw in paths:
+        path = os.fspath(raw)
+        if matcher and matcher.match_explicit(path):
+            continue
+        if os.path.isdir(path):
+            yield from walker.walk(path)
+        elif os.path.exists(path):
+            yield from walker.file(path)
+        elif os.path.islink(path):
+            yield SourceError(path, "broken symbolic link")
+        else:
+            yield SourceError(path, "no such file or directory")

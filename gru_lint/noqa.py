@@ -1,0 +1,63 @@
+"""flake8-compatible ``# noqa`` comments.
+
+``# noqa`` on the physical line a diagnostic is reported on suppresses every
+code; ``# noqa: GRU001,GRU002`` (or ``# NOQA:GRU001 GRU002``) suppresses the
+listed codes and any code they are a prefix of, exactly as flake8 does. Like
+flake8, the line is searched with a regular expression, not tokenized.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+# flake8's own expression (flake8/defaults.py), so a line means the same to both tools.
+NOQA_INLINE_REGEX = re.compile(
+    r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?",
+    re.IGNORECASE,
+)
+_SEPARATORS = re.compile(r"[,\s]")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+ALL = None  # a bare ``# noqa``
+
+
+def split_lines(text: str) -> List[str]:
+    """Physical lines as the tokenizer sees them (``\\r\\n``, ``\\r`` and ``\\n`` only)."""
+    return _LINE_BREAK.split(text)
+
+
+def parse_noqa(line: str) -> Optional[Tuple[str, ...]]:
+    """For one physical line: ``()`` if no ``# noqa``, ``None`` if bare, else the codes."""
+    match = NOQA_INLINE_REGEX.search(line)
+    if match is None:
+        return ()
+    codes = match.group("codes")
+    if codes is None:
+        return ALL
+    return tuple(c for c in (p.strip() for p in _SEPARATORS.split(codes)) if c)
+
+
+def is_suppressed(code: str, noqa: Optional[Tuple[str, ...]]) -> bool:
+    if noqa is ALL:
+        return True
+    return code in noqa or code.startswith(noqa)
+
+
+def filter_noqa(diagnostics: Iterable, text: str) -> list:
+    """The diagnostics whose reporting line does not silence them with ``# noqa``."""
+    diagnostics = list(diagnostics)
+    if not diagnostics or "noqa" not in text.lower():
+        return diagnostics
+    lines: Sequence[str] = split_lines(text)
+    parsed: Dict[int, Optional[Tuple[str, ...]]] = {}
+    kept = []
+    for diag in diagnostics:
+        lineno = diag.span.line
+        if lineno not in parsed:
+            line = lines[lineno - 1] if 1 <= lineno <= len(lines) else ""
+            parsed[lineno] = parse_noqa(line)
+        noqa = parsed[lineno]
+        if noqa == () or not is_suppressed(diag.code, noqa):
+            kept.append(diag)
+    return kept
