@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import List, Optional
 
 from gru_lint.analysis import scopes as sc
+from gru_lint.analysis.source import SourceText
 from gru_lint.analysis.infer import Evaluator, _argument, layer_class
 from gru_lint.analysis.values import Array, LayerVal, ModelVal, Opaque, Seq, Sym, Value
 from gru_lint.diagnostics import Span
@@ -101,43 +102,13 @@ class Unpacking:
     layer: LayerVal
 
 
-class Positions:
-    """Converts ``ast`` positions (UTF-8 byte columns) to character spans."""
-
-    def __init__(self, source: str):
-        self.lines = source.splitlines(True)
-
-    def col(self, line: int, byte_col: int) -> int:
-        if not 0 < line <= len(self.lines):
-            return byte_col
-        text = self.lines[line - 1]
-        if text.isascii():
-            return byte_col
-        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
-
-    def span(self, node: ast.AST) -> Span:
-        line = node.lineno
-        end_line = getattr(node, "end_lineno", None) or line
-        end_col = getattr(node, "end_col_offset", None)
-        return Span(
-            line,
-            self.col(line, node.col_offset),
-            end_line,
-            self.col(end_line, end_col if end_col is not None else node.col_offset),
-        )
-
-    def offset(self, line: int, col: int) -> int:
-        """Character offset of (1-based line, 0-based character column) in the source."""
-        return sum(len(t) for t in self.lines[: line - 1]) + col
-
-
 class FileAnalysis:
     def __init__(self, source: str, tree: ast.Module):
         self.source = source
         self.tree = tree
         self.scopes = sc.build_scopes(tree)
-        self.evaluator = Evaluator(self.scopes, source)
-        self.positions = Positions(source)
+        self.positions = SourceText(source)
+        self.evaluator = Evaluator(self.scopes, self.positions)
         self.state_calls: List[StateCall] = []
         self.model_state_calls: List[ModelStateCall] = []
         self.constructor_states: List[ConstructorState] = []

@@ -12,6 +12,7 @@ import ast
 from typing import Dict, Optional, Tuple
 
 from gru_lint.analysis import scopes as sc
+from gru_lint.analysis.source import SourceText
 from gru_lint.analysis.values import (
     UNKNOWN,
     Array,
@@ -75,7 +76,7 @@ def other_layer_class(qualname: str) -> Optional[str]:
 
 
 class Evaluator:
-    def __init__(self, scopes: sc.ScopeBuilder, source: str):
+    def __init__(self, scopes: sc.ScopeBuilder, source: SourceText):
         self.scopes = scopes
         self.source = source
         self._memo: Dict[int, Value] = {}
@@ -110,7 +111,7 @@ class Evaluator:
         return self.scopes.node_scope.get(id(node), self.scopes.module_scope)
 
     def text(self, node: ast.AST) -> str:
-        segment = ast.get_source_segment(self.source, node)
+        segment = self.source.segment(node)
         return segment if segment is not None else ast.unparse(node)
 
     def qualname(self, node: ast.AST) -> Optional[str]:
@@ -359,7 +360,7 @@ class Evaluator:
         if not isinstance(base, Array):
             return UNKNOWN
         if func.attr in SHAPE_PRESERVING_METHODS:
-            return Array(base.shape, base.origin, key=base.key)
+            return _same_shape(base)
         if func.attr == "reshape":
             shape_node = node.args[0] if len(node.args) == 1 else None
             shape = self._shape_from(shape_node) if shape_node is not None else None
@@ -381,7 +382,7 @@ class Evaluator:
             return ShapeOf(arg, getattr(arg, "key", None))
         if qualname in SHAPE_PRESERVING and node.args:
             arg = self.value(node.args[0])
-            return Array(arg.shape, arg.origin, key=arg.key) if isinstance(arg, Array) else UNKNOWN
+            return _same_shape(arg) if isinstance(arg, Array) else UNKNOWN
         if qualname in _NP_ARRAY and node.args:
             return self._literal_array(node)
         if qualname in _CONCAT and node.args:
@@ -648,6 +649,12 @@ class Evaluator:
 def _with_key(array: Array, key: str) -> Array:
     return Array(array.shape, array.origin, array.ctor, array.shape_node, key, array.layer,
                  array.dim_nodes)
+
+
+def _same_shape(array: Array) -> Array:
+    """A cast or copy of ``array``: same shape, and still rewritable through its constructor."""
+    return Array(array.shape, array.origin, array.ctor, array.shape_node, array.key,
+                 dim_nodes=array.dim_nodes)
 
 
 def _dim_nodes(shape_node: Optional[ast.AST], rank: int):
