@@ -313,9 +313,7 @@ class Evaluator:
                 pos += 1
                 continue
             if isinstance(part, ast.Constant) and part.value is Ellipsis:
-                rest = len([p for p in parts if not _is_newaxis(self, p)]) - 1
-                take = len(shape) - pos - (rest - len([o for o in out]))
-                return UNKNOWN if take < 0 else UNKNOWN  # rare: keep it simple and silent
+                return UNKNOWN  # rare: not worth the bookkeeping
             if _is_newaxis(self, part):
                 out.append(1)
                 continue

@@ -257,17 +257,11 @@ class ScopeBuilder(ast.NodeVisitor):
     def visit_Nonlocal(self, node: ast.Nonlocal):
         self.current.nonlocals.update(node.names)
 
-    def _match_bind(self, node):
-        for child in ast.walk(node):
-            name = getattr(child, "name", None) if not isinstance(child, ast.MatchAs) else child.name
-            if isinstance(child, (ast.MatchAs, ast.MatchStar)) and child.name:
-                self._bind(child.name, Binding("other", child, self.current))
-            elif type(child).__name__ == "MatchMapping" and getattr(child, "rest", None):
-                self._bind(child.rest, Binding("other", child, self.current))
-            del name
-
-    def visit_match_case(self, node):  # pragma: no cover - 3.10+
-        self._match_bind(node.pattern)
+    def visit_match_case(self, node):  # 3.10+: every capture binds a name to an unknown value
+        for child in ast.walk(node.pattern):
+            name = getattr(child, "name", None) or getattr(child, "rest", None)
+            if isinstance(name, str):
+                self._bind(name, Binding("other", child, self.current))
         self.generic_visit(node)
 
     def _visit_target_subexprs(self, target):
