@@ -337,6 +337,8 @@ class Evaluator:
         if isinstance(node.op, ast.Add) and isinstance(left, Seq) and isinstance(right, Seq):
             return Seq(left.items + right.items, left.kind, node,
                        _nodes_or_none(left) + _nodes_or_none(right))
+        if isinstance(left, Array) or isinstance(right, Array):
+            return _broadcast(left, right)
         return _arith(node.op, left, right, self.text(node))
 
     # -- calls --------------------------------------------------------------------
@@ -535,6 +537,11 @@ class Evaluator:
                 return UNKNOWN
             if spec.kind == "bidirectional" and wrapped.spec.kind not in ("rnn", "generic_rnn"):
                 return UNKNOWN
+        backward = None
+        if spec.kind == "bidirectional" and "backward_layer" in kwargs:
+            backward = self.value(kwargs["backward_layer"])
+            if not isinstance(backward, LayerVal) or backward.spec.kind not in ("rnn", "generic_rnn"):
+                return UNKNOWN
         flags = {}
         for flag in ("return_state", "return_sequences", "stateful"):
             flags[flag] = self._flag(kwargs.get(flag))
@@ -550,7 +557,7 @@ class Evaluator:
         display = self._display(name, units_node, wrapped, cells, node)
         return LayerVal(spec, node, units, units_node, flags["return_state"],
                         flags["return_sequences"], flags["stateful"], merge_mode, wrapped, cells,
-                        display)
+                        display, backward)
 
     def _display(self, name, units_node, wrapped, cells, node) -> str:
         if wrapped is not None:
@@ -627,6 +634,8 @@ class Evaluator:
         time = shape[1] if shape is not None else None
         origin = "layer"
         out_units = units
+        if layer.backward is not None:
+            return UNKNOWN  # two widths: keep it simple and silent
         if layer.spec.kind == "bidirectional":
             if layer.merge_mode == "concat":
                 out_units = _mul_dim(units, 2)
@@ -728,6 +737,18 @@ def _nested_shape(value: Value) -> Optional[Tuple[int, ...]]:
             return None
         return (len(value.items),) + inner[0]
     return None
+
+
+def _broadcast(left: Value, right: Value) -> Value:
+    """``h + 0.1``, ``h * mask``: elementwise arithmetic keeps a shape both sides agree on."""
+    shapes = [v.shape for v in (left, right) if isinstance(v, Array)]
+    others = [v for v in (left, right) if not isinstance(v, Array)]
+    if any(s is None for s in shapes) or len(set(shapes)) != 1:
+        return UNKNOWN
+    if any(not (isinstance(v, Num) and isinstance(v.value, (int, float))) for v in others):
+        return UNKNOWN
+    origin = "numpy" if all(v.origin == "numpy" for v in (left, right) if isinstance(v, Array)) else "tensor"
+    return Array(shapes[0], origin)
 
 
 def _arith(op: ast.operator, left: Value, right: Value, text: str) -> Value:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from gru_lint.analysis.facts import StateCall, batch_of, is_python_numbers
-from gru_lint.analysis.values import Array, Dim, LayerVal, Seq, Value
+from gru_lint.analysis.values import Array, Dim, LayerVal, Num, Seq, Value
 
 
 @dataclass(frozen=True)
@@ -81,13 +81,29 @@ def _slot(label: str, cell: LayerVal, given: Given) -> Slot:
 
 def _given(state: Value, node: ast.AST):
     if isinstance(state, Seq):
-        return tuple(Given(v, state.node_of(i) or node) for i, v in enumerate(state.items)), False
+        # Point at the item only when the list is written in the call itself.
+        inline = state.node is node
+        return tuple(
+            Given(_as_array(v), (state.node_of(i) if inline else None) or node)
+            for i, v in enumerate(state.items)
+        ), False
+    state = _as_array(state)
     if isinstance(state, Array):
         return (Given(state, node),), True
     return None, False
 
 
+def _as_array(value: Value) -> Value:
+    """A Python number passed as a state is a scalar to Keras."""
+    if isinstance(value, Num) and isinstance(value.value, (int, float)) and not isinstance(
+        value.value, bool
+    ):
+        return Array((), "python")
+    return value
+
+
 def _stacked_plan(call: StateCall, groups, bare, input_batch) -> Plan:
+    """One group per cell: slots for the groups whose structure is known and right."""
     layer = call.layer
     expected = tuple(
         (f"cell {i + 1} {name}", cell)
@@ -96,23 +112,28 @@ def _stacked_plan(call: StateCall, groups, bare, input_batch) -> Plan:
     )
     if groups is None or bare:
         return Plan(call, expected, None, bare, False, (), input_batch, groups)
-    flat = []
     slots = []
-    nested_ok = True
+    flat = []
     for i, (group, cell) in enumerate(zip(groups, layer.cells)):
         items = _group_items(group)
-        if items is None:
-            nested_ok = False
-            break
-        if len(items) != cell.spec.state_count:
-            nested_ok = False
-        for name, item in zip(cell.spec.state_names, items):
-            slots.append(Slot(f"cell {i + 1} {name}", cell.units, cell, item))
-        flat.extend(items)
-    if not nested_ok or len(groups) != len(layer.cells):
-        slots = [s for s in slots] if nested_ok else []
-    return Plan(call, expected, tuple(flat) if nested_ok else None, False, False, tuple(slots),
-                input_batch, groups)
+        if items is None or len(items) != cell.spec.state_count:
+            continue
+        slots.extend(Slot(f"cell {i + 1} {name}", cell.units, cell, item)
+                     for name, item in zip(cell.spec.state_names, items))
+    for group in groups:
+        items = _group_items(group)
+        flat.extend(items if items is not None else (group,))
+    return Plan(call, expected, tuple(flat), False, False, tuple(slots), input_batch, groups)
+
+
+def misnested_groups(plan: Plan):
+    """Indices of the groups whose structure is known and does not fit their cell."""
+    bad = []
+    for i, (group, cell) in enumerate(zip(plan.groups or (), plan.layer.cells or ())):
+        items = _group_items(group)
+        if items is not None and len(items) != cell.spec.state_count:
+            bad.append(i)
+    return bad
 
 
 def _group_items(group: Given):

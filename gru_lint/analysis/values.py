@@ -126,6 +126,7 @@ class LayerVal(Value):
     wrapped: Optional["LayerVal"] = None  # Bidirectional(layer) / RNN(cell)
     cells: Optional[Tuple["LayerVal", ...]] = None  # RNN([cell, cell])
     display: str = ""
+    backward: Optional["LayerVal"] = None  # Bidirectional(..., backward_layer=...)
 
     def states(self) -> Optional[Tuple[Tuple[str, "LayerVal"], ...]]:
         """The flat list of states this layer takes: (label, cell) pairs; None if unknown."""
@@ -140,8 +141,11 @@ class LayerVal(Value):
             inner = self.wrapped.states()
             if inner is None:
                 return None
+            back = self.backward.states() if self.backward is not None else inner
+            if back is None:
+                return None
             return tuple((f"forward {n}", c) for n, c in inner) + tuple(
-                (f"backward {n}", c) for n, c in inner
+                (f"backward {n}", c) for n, c in back
             )
         return None
 

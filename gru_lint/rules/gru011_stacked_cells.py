@@ -28,6 +28,7 @@ Only cell lists written in the file (`RNN([GRUCell(8), LSTMCell(8)])`) are check
 
 from __future__ import annotations
 
+from gru_lint.analysis.states import misnested_groups
 from gru_lint.rules._base import CRASHES, Rule, diagnostic
 
 RULE = Rule(
@@ -44,18 +45,21 @@ RULE = Rule(
 def check(analysis):
     for plan in analysis.plans:
         layer = plan.layer
-        if not layer.is_stacked or plan.groups is None:
+        if not layer.is_stacked or (plan.groups is None and not plan.bare):
             continue
         cells = layer.cells
-        groups = plan.groups
+        groups = plan.groups or ()
         layout = "[" + ", ".join(_layout(c, i) for i, c in enumerate(cells)) + "]"
+        misnested = misnested_groups(plan)
         if plan.bare:
             found = "a single tensor"
+        elif misnested:
+            found = f"{len(groups)} items, not nested per cell"
         elif len(groups) < len(cells):
             found = (f"{len(groups)} — Keras silently drops the {len(cells) - len(groups)} "
                      f"cell(s) without a state, and the output width changes")
-        elif plan.given is None or len(groups) > len(cells):
-            found = f"{len(groups)} items, not nested per cell"
+        elif len(groups) > len(cells):
+            found = f"{len(groups)} — Keras silently ignores the {len(groups) - len(cells)} extra"
         else:
             continue
         message = f"{layer.display} expects one state group per cell, {layout}; found {found}"

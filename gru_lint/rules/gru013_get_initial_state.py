@@ -25,7 +25,7 @@ Reported only when the argument is known to be an array or tensor.
 
 from __future__ import annotations
 
-from gru_lint.analysis.values import Array
+from gru_lint.analysis.values import Array, Opaque
 from gru_lint.rules._base import Rule, diagnostic
 
 RULE = Rule(
@@ -39,10 +39,18 @@ RULE = Rule(
 )
 
 
+def _is_tensor(analysis, value) -> bool:
+    """An array of rank >= 1, or a name that the same file feeds to a layer as its input."""
+    if isinstance(value, Array):
+        return value.shape is not None and len(value.shape) >= 1
+    if isinstance(value, Opaque):
+        return any(call.inputs == value for call in analysis.state_calls)
+    return False
+
+
 def check(analysis):
     for site in analysis.state_queries:
-        value = site.value
-        if not isinstance(value, Array) or value.shape is None or len(value.shape) < 1:
+        if not _is_tensor(analysis, site.value):
             continue
         message = (
             f"{site.layer.display}.get_initial_state() takes a batch size in Keras 3, not a tensor — "
