@@ -19,6 +19,8 @@ NOQA_INLINE_REGEX = re.compile(
 _SEPARATORS = re.compile(r"[,\s]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
+_PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
 ALL = None  # a bare ``# noqa``
 
 
@@ -44,18 +46,48 @@ def is_suppressed(code: str, noqa: Optional[Tuple[str, ...]]) -> bool:
     return code in noqa or code.startswith(noqa)
 
 
+def noqa_line_mapping(text: str) -> Dict[int, str]:
+    """Line number -> the text searched for ``# noqa``, exactly as flake8 maps it.
+
+    flake8 joins the physical lines of one token run (a multi-line string, a backslash
+    continuation) so that a ``# noqa`` anywhere on them covers them all; lines inside
+    brackets stay separate (each ends with an NL token).
+    """
+    import io
+    import tokenize
+
+    lines = _PHYSICAL_LINE.findall(text)
+    mapping: Dict[int, str] = {}
+    low, high = len(lines) + 2, -1
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+                continue
+            low, high = min(low, tok.start[0]), max(high, tok.end[0])
+            if tok.type in (tokenize.NL, tokenize.NEWLINE):
+                joined = "".join(lines[low - 1:high])
+                mapping.update(dict.fromkeys(range(low, high + 1), joined))
+                low, high = len(lines) + 2, -1
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return {}
+    return mapping
+
+
 def filter_noqa(diagnostics: Iterable, text: str) -> list:
     """The diagnostics whose reporting line does not silence them with ``# noqa``."""
     diagnostics = list(diagnostics)
     if not diagnostics or "noqa" not in text.lower():
         return diagnostics
+    mapping = noqa_line_mapping(text)
     lines: Sequence[str] = split_lines(text)
     parsed: Dict[int, Optional[Tuple[str, ...]]] = {}
     kept = []
     for diag in diagnostics:
         lineno = diag.span.line
         if lineno not in parsed:
-            line = lines[lineno - 1] if 1 <= lineno <= len(lines) else ""
+            line = mapping.get(lineno)
+            if line is None:
+                line = lines[lineno - 1] if 1 <= lineno <= len(lines) else ""
             parsed[lineno] = parse_noqa(line)
         noqa = parsed[lineno]
         if noqa == () or not is_suppressed(diag.code, noqa):

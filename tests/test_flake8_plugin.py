@@ -345,12 +345,6 @@ NOQA_CONTINUED = '''
 '''
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="flake8 reads a `# noqa` anywhere on a backslash-continued line or after a "
-    "multi-line string as applying to all its physical lines; gru_lint.noqa reads only "
-    "the reporting line",
-)
 def test_noqa_on_continued_lines_matches_cli(tmp_path):
     write(tmp_path, "continued.py", NOQA_CONTINUED)
     f8 = flake8("--isolated", "--select", "GRU", "continued.py", cwd=tmp_path)
