@@ -60,15 +60,17 @@ def analyse(source: str, tree: ast.Module = None):
     return FileAnalysis(source, tree if tree is not None else parse(source))
 
 
-def check_source(source: str, path: str = "<string>") -> List[Diagnostic]:
+def check_source(source: str, path: str = "<string>", tree: ast.Module = None) -> List[Diagnostic]:
     """All diagnostics for ``source``, sorted by position.
 
     Raises SyntaxError when a file that can matter does not parse. Files the
-    prefilter rejects are not parsed at all.
+    prefilter rejects are not parsed at all. ``tree``, when given, must be
+    ``ast.parse(source)`` (flake8 hands its own over, so the file is parsed once).
     """
     if not might_matter(source):
         return []
-    tree = parse(source)
+    if not isinstance(tree, ast.Module):
+        tree = parse(source)
     try:
         analysis = analyse(source, tree)
         return _run_rules(analysis)

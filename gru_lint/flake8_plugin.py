@@ -44,8 +44,9 @@ class GruLintChecker:
     version = __version__
 
     def __init__(self, tree, lines, filename="<unknown>"):
-        # ``tree`` is requested only so that flake8 runs this as a tree plugin
-        # (once per file, and never on a file that does not parse).
+        # flake8 parsed ``"".join(lines)`` into ``tree`` already: the core reuses it
+        # instead of parsing the file a second time.
+        self.tree = tree
         self.lines = lines
         self.filename = filename
 
@@ -73,7 +74,7 @@ class GruLintChecker:
         from gru_lint.core import check_source
 
         try:
-            diagnostics = check_source(text, self.filename)
+            diagnostics = check_source(text, self.filename, tree=self.tree)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []  # flake8 reports E999 itself
         return [
