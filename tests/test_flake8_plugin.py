@@ -17,7 +17,7 @@ Equality rules between the two outputs:
   plugin marks at all;
 * ordering is not compared (flake8 sorts by line and column only).
 
-The configuration text used here is read from ``docs/integrations.md``.
+The configuration text used here is read from the README.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from readme_snippets import snippet
 
 from gru_lint.core import check_source
 from gru_lint.flake8_plugin import FIXABLE_SAFE, FIXABLE_UNSAFE, GruLintChecker, fix_marker
@@ -40,7 +41,6 @@ from gru_lint.flake8_plugin import FIXABLE_SAFE, FIXABLE_UNSAFE, GruLintChecker,
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 FIXTURE_DIR = HERE / "fixtures"
-DOCS = ROOT / "docs" / "integrations.md"
 
 pytest.importorskip("flake8", reason="flake8 is not installed")
 
@@ -50,18 +50,6 @@ PLUGIN_MARKS = (FIXABLE_SAFE, FIXABLE_UNSAFE)
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def snippet(name: str) -> str:
-    """The code block between ``<!-- snippet: name -->`` and ``<!-- /snippet -->``."""
-    text = DOCS.read_text(encoding="utf-8")
-    match = re.search(
-        r"<!-- snippet: " + re.escape(name) + r" -->\s*```[^\n]*\n(.*?)```\s*<!-- /snippet -->",
-        text,
-        re.DOTALL,
-    )
-    assert match, f"snippet {name!r} not found in {DOCS}"
-    return match.group(1)
 
 
 def _env():

@@ -10,7 +10,7 @@ Each ``pre-commit`` run builds a virtualenv and pip-installs gru-lint (and
 libcst) into it, so this needs a package index and takes a little while; the
 tests share one pre-commit home so the documented configurations build it once.
 
-The configurations are the ones in ``docs/integrations.md``, with their
+The configurations are the ones in the README, with their
 placeholder ``repo:``/``rev:`` pointed at the snapshot.
 """
 
@@ -28,10 +28,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from readme_snippets import snippet
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-DOCS = ROOT / "docs" / "integrations.md"
 
 HAVE_PRE_COMMIT = importlib.util.find_spec("pre_commit") is not None or shutil.which("pre-commit")
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -47,18 +47,6 @@ BUGGY_MODEL = '''
     y = keras.layers.GRU(6)(x, initial_state=[h, h])
 '''
 FINDING_LINE = 6
-
-
-def snippet(name: str) -> str:
-    """The code block between ``<!-- snippet: name -->`` and ``<!-- /snippet -->``."""
-    text = DOCS.read_text(encoding="utf-8")
-    match = re.search(
-        r"<!-- snippet: " + re.escape(name) + r" -->\s*```[^\n]*\n(.*?)```\s*<!-- /snippet -->",
-        text,
-        re.DOTALL,
-    )
-    assert match, f"snippet {name!r} not found in {DOCS}"
-    return match.group(1)
 
 
 # --------------------------------------------------------------------------- processes
