@@ -49,7 +49,7 @@ class ConstructorState:
     """``GRU(64, initial_state=h)``: the keyword is not a constructor argument."""
 
     call: ast.Call
-    name: str
+    name: str  # how the layer reads in messages: ``GRU(64)``
     keyword: ast.keyword
 
 
@@ -185,7 +185,9 @@ class FileAnalysis:
             qualname = self.evaluator.qualname(node.func)
             name = layer_class(qualname) if qualname else None
             if name is not None:
-                self.constructor_states.append(ConstructorState(node, name, state_kw))
+                built = self.value(node)
+                display = built.display if isinstance(built, LayerVal) else f"{name}(...)"
+                self.constructor_states.append(ConstructorState(node, display, state_kw))
 
     def _visit_query(self, node: ast.Call):
         layer = self.value(node.func.value)

@@ -42,7 +42,8 @@ RULE = Rule(
 def check(analysis):
     for site in analysis.constructor_states:
         message = (
-            f"`initial_state` is not an argument of {site.name}(...) (Keras raises 'Unrecognized "
-            f"keyword arguments') — pass it when calling the layer: {site.name}(...)(x, initial_state=...)"
+            f"`initial_state` is not an argument of the {site.name} constructor (Keras raises "
+            f"'Unrecognized keyword arguments') — pass it when calling the layer: "
+            f"layer(x, initial_state=...)"
         )
         yield diagnostic(analysis, RULE.code, message, site.keyword)
