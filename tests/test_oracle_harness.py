@@ -1,0 +1,395 @@
+"""Tests of the Keras oracle harness itself (tests/oracle.py)."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import oracle
+from oracle import Observation
+
+EFFECTS = {
+    "E1": {"raised", "call_raised", "graph_raised"},
+    "E2": {"state_ignored"},
+    "E3": {"model_state_ignored"},
+}
+
+HEADER = """\
+import numpy as np
+import tensorflow as tf
+import keras
+from keras import layers
+
+x = np.random.rand(2, 3, 5).astype("float32")
+h = np.zeros((2, 4), "float32")
+"""
+
+
+def write(tmp_path: Path, body: str, name: str = "fixture.py") -> Path:
+    path = tmp_path / name
+    path.write_text(HEADER + textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, text in enumerate(path.read_text().splitlines(), 1):
+        if needle in text:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def kinds_at(observations, line: int) -> set[str]:
+    return {o.kind for o in observations if o.stmt[0] <= line <= o.stmt[1]}
+
+
+# ---------------------------------------------------------------- source helpers
+
+
+def test_parse_markers_reads_comments_only(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text(
+        textwrap.dedent(
+            '''\
+            s = "# error: [GRU001]"
+            t = """
+            # error: [GRU002]
+            """
+            a = 1  # error: [GRU003]
+            b = 2  # error: [GRU004, GRU005]
+            c = 3  # noqa  # error: [GRU006]
+            '''
+        )
+    )
+    assert oracle.parse_markers(path) == {
+        5: {"GRU003"},
+        6: {"GRU004", "GRU005"},
+        7: {"GRU006"},
+    }
+
+
+def test_statement_ranges_multiline_and_compound(tmp_path):
+    path = tmp_path / "s.py"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            def f(a,
+                  b):
+                y = g(a,
+                      b)
+                return y
+            for i in range(
+                    3):
+                pass
+            """
+        )
+    )
+    ranges = oracle.statement_ranges(path)
+    assert oracle.statement_of(4, ranges) == (3, 4)
+    assert oracle.statement_of(5, ranges) == (5, 5)
+    assert oracle.statement_of(2, ranges) == (1, 2)
+    assert oracle.statement_of(7, ranges) == (6, 7)
+    assert oracle.statement_of(8, ranges) == (8, 8)
+
+
+# ---------------------------------------------------------------- verdict rules
+
+
+def obs(line, kind, seq, case="case_a", last=None):
+    return Observation((line, last or line), kind, "", case, seq)
+
+
+def test_verdict_agreement_and_missing_effect():
+    observations = [obs(10, "call_raised", 1), obs(10, "raised", 2)]
+    assert oracle.verdict(observations, {10: {"E1"}}, EFFECTS) == []
+    problems = oracle.verdict(observations, {10: {"E2"}}, EFFECTS)
+    assert len(problems) == 1 and "line 10" in problems[0]
+
+
+def test_verdict_marker_on_continuation_line():
+    observations = [obs(10, "state_ignored", 1, last=12)]
+    assert oracle.verdict(observations, {12: {"E2"}}, EFFECTS) == []
+
+
+def test_verdict_unmarked_fixture_must_be_all_ok():
+    assert oracle.verdict([obs(3, "ok", 1)], {}, EFFECTS) == []
+    assert oracle.verdict([obs(3, "ok", 1), obs(4, "raised", 2)], {}, EFFECTS)
+    assert oracle.verdict([obs(3, "graph_raised", 1)], {}, EFFECTS)
+
+
+def test_verdict_downstream_raise_tolerated_only_after_marked_failure():
+    marked = {10: {"E1"}}
+    after = [obs(10, "call_raised", 1), obs(20, "raised", 2)]
+    assert oracle.verdict(after, marked, EFFECTS) == []
+    before = [obs(20, "raised", 1), obs(10, "call_raised", 2, case="case_b")]
+    assert oracle.verdict(before, marked, EFFECTS)
+    other_case = [obs(10, "call_raised", 1), obs(20, "raised", 2, case="case_b")]
+    assert oracle.verdict(other_case, marked, EFFECTS)
+    unmarked_call = [obs(10, "call_raised", 1), obs(20, "graph_raised", 2)]
+    assert oracle.verdict(unmarked_call, marked, EFFECTS)
+
+
+def test_verdict_unknown_code():
+    problems = oracle.verdict([obs(10, "raised", 1)], {10: {"NOPE"}}, EFFECTS)
+    assert any("NOPE" in p for p in problems)
+
+
+# ---------------------------------------------------------------- observations
+
+
+def test_clean_gru_is_ok(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        out = layers.GRU(4)(x, initial_state=h)
+        out2 = layers.LSTM(4)(x, initial_state=[h, h])
+        assert out.shape == (2, 4)
+        """,
+    )
+    observations = oracle.observe(path)
+    assert [(o.kind, o.layer) for o in observations] == [("ok", "GRU"), ("ok", "LSTM")]
+    assert oracle.verdict(observations, oracle.parse_markers(path), EFFECTS) == []
+    assert oracle.run_fixture(path) == [oracle.CaseResult("<module>", None)]
+
+
+def test_one_dimensional_and_single_row_states(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        def case_vector_default():
+            layers.GRU(4)(x, initial_state=np.zeros(4))  # error: [E1]
+
+        def case_vector_impl1():
+            layers.GRU(4, implementation=1)(x, initial_state=np.zeros(4))  # error: [E1]
+
+        def case_row():
+            layers.GRU(4)(
+                x,
+                initial_state=np.zeros((1, 4)),  # error: [E1]
+            )
+        """,
+    )
+    observations = oracle.observe(path)
+    by_case = {}
+    for o in observations:
+        by_case.setdefault(o.case, set()).add(o.kind)
+    assert by_case["case_vector_default"] == {"call_raised", "raised"}
+    assert by_case["case_vector_impl1"] == {"graph_raised"}
+    assert by_case["case_row"] == {"graph_raised"}
+    row = next(o for o in observations if o.case == "case_row")
+    assert row.stmt[1] - row.stmt[0] == 3
+    assert "enters the loop with shape (1, 4)" in row.detail
+    assert oracle.verdict(observations, oracle.parse_markers(path), EFFECTS) == []
+
+
+def test_gru_uses_only_first_state(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        layers.GRU(4)(x, initial_state=[h, h])  # error: [E2]
+        layers.GRU(4)(x, h)
+        """,
+    )
+    observations = oracle.observe(path)
+    ignored = [o for o in observations if o.kind == "state_ignored"]
+    assert len(ignored) == 1 and "[1]" in ignored[0].detail
+    assert kinds_at(observations, line_of(path, "layers.GRU(4)(x, h)")) == {"ok"}
+    assert oracle.verdict(observations, oracle.parse_markers(path), EFFECTS) == []
+
+
+def test_sequential_ignores_initial_state(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        def case_call():
+            model = keras.Sequential([keras.Input((3, 5)), layers.GRU(4)])
+            return model(x, initial_state=h)  # error: [E3]
+
+        def case_predict():
+            model = keras.Sequential([keras.Input((3, 5)), layers.GRU(4)])
+            model.predict(x, initial_state=h, verbose=0)  # error: [E1]
+        """,
+    )
+    observations = oracle.observe(path)
+    call_line = line_of(path, "return model(x")
+    assert kinds_at(observations, call_line) == {"model_state_ignored"}
+    raised = [o for o in observations if o.case == "case_predict"]
+    assert [o.kind for o in raised] == ["raised"]
+    assert raised[0].detail.startswith("TypeError")
+    assert oracle.verdict(observations, oracle.parse_markers(path), EFFECTS) == []
+
+
+def test_functional_state_input_of_wrong_width(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        inputs = keras.Input((3, 5))
+        state = keras.Input((5,))
+        outputs = layers.GRU(4)(inputs, initial_state=state)  # error: [E1]
+        model = keras.Model([inputs, state], outputs)
+        model.summary(print_fn=lambda *a, **k: None)
+        model.predict([x, np.zeros((2, 5))], verbose=0)
+        """,
+    )
+    observations = oracle.observe(path)
+    build = line_of(path, "outputs = layers.GRU")
+    predict = line_of(path, "model.predict")
+    assert kinds_at(observations, build) == {"call_raised"}
+    assert kinds_at(observations, predict) == {"raised"}
+    assert oracle.verdict(observations, oracle.parse_markers(path), EFFECTS) == []
+    # without the marker the downstream failure is not excused
+    assert oracle.verdict(observations, {}, EFFECTS)
+
+
+def test_functional_correct_model_records_build_call_only(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        inputs = keras.Input((3, 5))
+        state = keras.Input((4,))
+        seq, last = layers.GRU(4, return_sequences=True, return_state=True)(
+            inputs, initial_state=state)
+        outputs = layers.Bidirectional(layers.LSTM(4))(seq, initial_state=[last, last, last, last])
+        model = keras.Model([inputs, state], outputs)
+        model.predict([x, h], verbose=0)
+        """,
+    )
+    observations = oracle.observe(path)
+    assert [(o.kind, o.layer) for o in observations] == [
+        ("ok", "GRU"),
+        ("ok", "Bidirectional"),
+    ]
+
+
+def test_short_state_list_for_stacked_cells(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        rnn = layers.RNN([layers.GRUCell(4), layers.GRUCell(6)])
+        out = rnn(x, initial_state=[h])
+        """,
+    )
+    observations = oracle.observe(path)
+    assert [o.kind for o in observations] == ["output_changed"]
+    assert "(2, 4)" in observations[0].detail and "(2, 6)" in observations[0].detail
+
+
+def test_nested_python_list_state(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        layers.GRU(4)(x, initial_state=[[0.0] * 4] * 2)
+        """,
+    )
+    kinds = [o.kind for o in oracle.observe(path)]
+    assert kinds == ["call_raised", "nonarray_state", "raised"]
+
+
+def test_cases_run_in_isolation(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        def case_a():
+            raise RuntimeError("boom")
+
+        def case_b():
+            layers.GRU(4)(x, initial_state=h)
+
+        def helper():
+            pass
+        """,
+    )
+    observations = oracle.observe(path)
+    assert [(o.case, o.kind) for o in observations] == [
+        ("case_a", "raised"),
+        ("case_b", "ok"),
+    ]
+    assert observations[0].detail == "RuntimeError: boom"
+    assert observations[0].stmt[0] == line_of(path, "raise RuntimeError")
+    results = oracle.run_fixture(path)
+    assert [r.case for r in results] == ["<module>", "case_a", "case_b"]
+    assert results[1].error == "RuntimeError: boom" and results[2].error is None
+
+
+def test_call_inside_tf_function_maps_to_source_line(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        gru = layers.GRU(4)
+
+        @tf.function
+        def step(a, s):
+            a = a * 2.0
+            return gru(a,
+                       initial_state=s)
+
+        step(x, np.zeros((1, 4), "float32"))
+        """,
+    )
+    observations = oracle.observe(path)
+    call = line_of(path, "return gru(a")
+    # autograph-generated frames are mapped back to the fixture source
+    assert kinds_at(observations, call) == {"graph_raised", "raised"}
+    assert kinds_at(observations, line_of(path, "step(x, np.zeros")) == set()
+
+
+def test_side_calls_leave_stateful_layer_untouched(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        gru = layers.GRU(4, stateful=True)
+        first = gru(x, initial_state=h + 0.5)
+        np.testing.assert_allclose(gru.states[0].numpy(), first.numpy(), atol=1e-6)
+        second = gru(x)
+        np.testing.assert_allclose(gru.states[0].numpy(), second.numpy(), atol=1e-6)
+        """,
+    )
+    observations = oracle.observe(path)
+    assert [o.kind for o in observations] == ["ok"]
+
+
+def test_subclassed_model_forwarding_state(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        class Encoder(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.gru = layers.GRU(4)
+
+            def call(self, inputs, initial_state=None):
+                return self.gru(inputs, initial_state=initial_state)
+
+        enc = Encoder()
+        enc(x, initial_state=h + 1.0)
+        """,
+    )
+    observations = oracle.observe(path)
+    assert {(o.kind, o.layer) for o in observations} == {
+        ("ok", "Encoder"),
+        ("ok", "GRU"),
+    }
+    assert kinds_at(observations, line_of(path, "return self.gru")) == {"ok"}
+
+
+def test_traced_call_is_concretised(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        gru = layers.GRU(4)
+
+        @tf.function
+        def step(a):
+            return gru(a, initial_state=[h, h])
+
+        step(x)
+        """,
+    )
+    observations = oracle.observe(path)
+    kinds = kinds_at(observations, line_of(path, "return gru(a"))
+    assert "state_ignored" in kinds
+    assert not any(
+        o.kind in {"raised", "call_raised", "graph_raised"} for o in observations
+    )
