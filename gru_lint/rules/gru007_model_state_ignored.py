@@ -4,8 +4,9 @@ Reports `initial_state=` passed to a `Sequential` or functional `Model` call, or
 
 ## Why is this bad?
 Keras 3 models do not forward `initial_state` to their recurrent layers: calling
-`model(x, initial_state=s)` **silently ignores** `s`, whatever it is, and the model runs from
-zero states. `predict`, `fit` and `evaluate` reject the keyword with a `TypeError`.
+`model(x, initial_state=s)` on data **silently ignores** `s`, whatever it is, and the model
+runs from zero states (on symbolic inputs the call raises a `TypeError`). `predict` and
+`fit` reject the keyword with a `TypeError`, `evaluate` with a `ValueError`.
 
 ## Example
 ```python
@@ -50,9 +51,9 @@ RULE = Rule(
 def check(analysis):
     for site in analysis.model_state_calls:
         message = (
-            f"`initial_state` passed to a {site.model.kind} call is silently ignored by Keras — "
-            f"call the recurrent layer with the state in the functional API, or subclass Model "
-            f"and forward it"
+            f"`initial_state` passed to a {site.model.kind} call never reaches its layers: Keras "
+            f"ignores it silently (or raises TypeError on symbolic inputs) — call the recurrent "
+            f"layer with the state in the functional API, or subclass Model and forward it"
         )
         yield diagnostic(analysis, RULE.code, message, site.keyword)
     for site in analysis.model_method_states:

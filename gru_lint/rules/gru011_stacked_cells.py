@@ -59,7 +59,7 @@ def check(analysis):
             found = (f"{len(groups)} — Keras silently drops the {len(cells) - len(groups)} "
                      f"cell(s) without a state, and the output width changes")
         elif len(groups) > len(cells):
-            found = f"{len(groups)} — Keras silently ignores the {len(groups) - len(cells)} extra"
+            found = f"{len(groups)}, more groups than cells"
         else:
             continue
         message = f"{layer.display} expects one state group per cell, {layout}; found {found}"
