@@ -164,6 +164,7 @@ class FileAnalysis:
             elif kw.arg == "stateful":
                 self._stateful_candidates.append(node)
         if state_kw is None:
+            self._visit_positional_state(node)
             return
         if isinstance(func, ast.Attribute) and func.attr in MODEL_METHODS:
             model = self.value(func.value)
@@ -188,6 +189,18 @@ class FileAnalysis:
                 built = self.value(node)
                 display = built.display if isinstance(built, LayerVal) else f"{name}(...)"
                 self.constructor_states.append(ConstructorState(node, display, state_kw))
+
+    def _visit_positional_state(self, node: ast.Call):
+        """``layer(x, h)``: a recurrent layer's second positional argument is its initial_state."""
+        if len(node.args) < 2 or any(isinstance(a, ast.Starred) for a in node.args[:2]):
+            return
+        if not isinstance(node.func, (ast.Name, ast.Attribute, ast.Call)):
+            return
+        callee = self.value(node.func)
+        if isinstance(callee, LayerVal) and callee.spec.kind != "cell":
+            state_node = node.args[1]
+            self.state_calls.append(StateCall(node, callee, state_node, self.value(state_node),
+                                              self.value(node.args[0]), node.args[0]))
 
     def _visit_query(self, node: ast.Call):
         layer = self.value(node.func.value)
