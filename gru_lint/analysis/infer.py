@@ -164,6 +164,30 @@ class Evaluator:
                 nodes.append(elt)
         return Seq(tuple(items), kind, node, tuple(nodes))
 
+    def _eval_ListComp(self, node: ast.ListComp) -> Value:
+        """``[[0.0] * u for _ in range(b)]``: b copies of a value that does not use the loop."""
+        if len(node.generators) != 1:
+            return UNKNOWN
+        gen = node.generators[0]
+        if gen.ifs or getattr(gen, "is_async", 0):
+            return UNKNOWN
+        it = gen.iter
+        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
+                and len(it.args) == 1 and not it.keywords):
+            return UNKNOWN
+        if sc.lookup(self.scope_of(it.func), "range") != []:
+            return UNKNOWN  # ``range`` is not the builtin here
+        count = self.value(it.args[0])
+        if not _is_int(count) or not 0 <= count.value <= 100_000:
+            return UNKNOWN
+        targets = {n.id for n in ast.walk(gen.target) if isinstance(n, ast.Name)}
+        if any(isinstance(n, ast.Name) and n.id in targets for n in ast.walk(node.elt)):
+            return UNKNOWN
+        item = self.value(node.elt)
+        if item is UNKNOWN:
+            return UNKNOWN
+        return Seq((item,) * count.value, "list", node)
+
     def _eval_Name(self, node: ast.Name) -> Value:
         bindings = sc.lookup(self.scope_of(node), node.id)
         if not bindings:

@@ -30,7 +30,8 @@ moving to the functional API.
 
 ## Known limits
 Layers added with `model.add(...)` are followed only when the adds sit in one block of
-straight-line code.
+straight-line code; there the finding is reported on the `add` that follows the layer,
+which is where Keras fails.
 """
 
 from __future__ import annotations
@@ -59,14 +60,28 @@ def _message(layer: LayerVal) -> str:
 def check(analysis):
     seen = set()
     for model in _models(analysis):
-        layers = list(model.layers)
-        adds = [a for a in analysis.sequential_adds if a.model is model or a.model.node is model.node]
-        if adds and len({a.block for a in adds}) == 1:
-            layers += [(a.layer, a.layer_node) for a in adds]
-        for value, node in layers[:-1]:
-            if isinstance(value, LayerVal) and value.return_state is True and id(node) not in seen:
+        # Layers written in the constructor's list: report the return_state layer itself.
+        for value, node in model.layers[:-1]:
+            if _returns_state(value) and id(node) not in seen:
                 seen.add(id(node))
                 yield diagnostic(analysis, RULE.code, _message(value), node)
+        adds = [a for a in analysis.sequential_adds if a.model.node is model.node]
+        if not adds or len({a.block for a in adds}) != 1:
+            continue
+        # ``model.add(...)``: Keras fails at the add that follows, so that is where it is reported.
+        layers = [(v, n) for v, n in model.layers] + [(a.layer, a.call) for a in adds]
+        for (value, _), (_, node) in zip(layers, layers[1:]):
+            if _returns_state(value) and node in {a.call for a in adds} and id(node) not in seen:
+                seen.add(id(node))
+                message = (
+                    f"this layer would receive [output, *states] from {value.display}, added before "
+                    f"it with return_state=True — drop return_state or use the functional API"
+                )
+                yield diagnostic(analysis, RULE.code, message, node, value)
+
+
+def _returns_state(value) -> bool:
+    return isinstance(value, LayerVal) and value.return_state is True
 
 
 def _models(analysis):

@@ -4,8 +4,9 @@ cell, in cell order, each group nested for LSTM cells (`[[h1, c1], [h2, c2]]`).
 
 ## Why is this bad?
 Keras 3 `zip`s the cells with the state groups. A **shorter list silently drops the
-cells that get no state**: the layer runs, and its output is narrower than the model
-expects, or the wrong cells carry the states. A flat list `[h1, c1, h2, c2]` hands `h1`
+cells that get no state**: the layer runs only the first cells, so its output comes from
+the wrong cell (and is narrower than expected when the widths differ). A longer list fails
+with "Too few leaves for PyTreeSpec". A flat list `[h1, c1, h2, c2]` hands `h1`
 alone to the first LSTM cell and fails with an error about leaves or indices.
 
 ## Example
@@ -57,7 +58,7 @@ def check(analysis):
             found = f"{len(groups)} items, not nested per cell"
         elif len(groups) < len(cells):
             found = (f"{len(groups)} — Keras silently drops the {len(cells) - len(groups)} "
-                     f"cell(s) without a state, and the output width changes")
+                     f"cell(s) without a state: the layer's output comes from cell {len(groups)}")
         elif len(groups) > len(cells):
             found = f"{len(groups)}, more groups than cells"
         else:
