@@ -19,6 +19,10 @@ from gru_lint.analysis.infer import Evaluator, _argument, layer_class
 from gru_lint.analysis.values import Array, LayerVal, ModelVal, Opaque, Seq, Sym, Value
 from gru_lint.diagnostics import Span
 
+# A statement can hold a site only if its text holds one of these.
+SITE_TOKENS = ("initial_state", "return_state", "stateful", "Sequential", ".add(", "GRU", "LSTM",
+               "RNN", "Bidirectional")
+
 MODEL_METHODS = frozenset({"predict", "fit", "evaluate", "predict_on_batch", "train_on_batch",
                            "test_on_batch"})
 
@@ -106,7 +110,7 @@ class FileAnalysis:
     def __init__(self, source: str, tree: ast.Module):
         self.source = source
         self.tree = tree
-        self.scopes = sc.build_scopes(tree)
+        self.scopes = sc.build_scopes(tree, source)
         self.positions = SourceText(source)
         self.evaluator = Evaluator(self.scopes, self.positions)
         self.state_calls: List[StateCall] = []
@@ -132,22 +136,74 @@ class FileAnalysis:
 
     # -- collection ------------------------------------------------------------------
     def _collect(self):
-        calls = []
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Call):
-                calls.append(node)
-                self._visit_call(node)
-            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-                self._visit_unpacking(node)
-            for field in ("body", "orelse", "finalbody"):
-                block = getattr(node, field, None)
-                if isinstance(block, list):
-                    for stmt in block:
-                        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-                            self._visit_add(stmt, id(block))
+        """Find the sites rules read, looking only at statements that can hold one.
+
+        A statement is examined when its text holds a token some site needs
+        (``SITE_TOKENS``), or it unpacks a call, or it calls a name bound to a
+        recurrent layer (``gru(x, h)``, found in a second pass). Everything else is
+        never walked.
+        """
+        calls: List[ast.Call] = []
+        layer_names = set()
+        seen = set()
+        for stmt, scope, block in self.scopes.statements:
+            text = self._header_text(stmt)
+            if text is None:
+                continue
+            unpack = _is_call_unpacking(stmt)
+            if not unpack and not any(token in text for token in SITE_TOKENS):
+                continue
+            seen.add(id(stmt))
+            self._examine(stmt, scope, block, calls)
+            layer_names.update(self._layer_names(stmt))
+        if layer_names:
+            wanted = tuple(f"{name}(" for name in layer_names)
+            for stmt, scope, block in self.scopes.statements:
+                if id(stmt) in seen:
+                    continue
+                text = self._header_text(stmt)
+                if text is not None and any(w in text for w in wanted):
+                    self._examine(stmt, scope, block, calls)
         if any(self._is_stateful(c) for c in self._stateful_candidates):
             for node in calls:
                 self._visit_stateful_call(node)
+
+    def _header_text(self, stmt: ast.stmt):
+        """The source of a statement, or of a compound statement's header; None for defs."""
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return None
+        src = self.positions
+        end = stmt.end_lineno
+        body = getattr(stmt, "body", None)
+        if isinstance(body, list) and body:
+            end = max(stmt.lineno, body[0].lineno - 1)
+        return src.source[src.offset(stmt.lineno, 0):src.offset(end + 1, 0)]
+
+    def _examine(self, stmt, scope, block, calls):
+        self.scopes.register_statement(stmt, scope)
+        for root in sc.header_expressions(stmt):
+            for node in ast.walk(root):
+                if isinstance(node, ast.Call):
+                    calls.append(node)
+                    self._visit_call(node)
+        if _is_call_unpacking(stmt):
+            self._visit_unpacking(stmt)
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            self._visit_add(stmt, block)
+
+    def _layer_names(self, stmt):
+        """Names (and ``self.`` attributes) a statement binds to a recurrent layer."""
+        if not isinstance(stmt, ast.Assign) or not isinstance(stmt.value, ast.Call):
+            return ()
+        if not isinstance(self.value(stmt.value), LayerVal):
+            return ()
+        names = []
+        for target in stmt.targets:
+            if isinstance(target, ast.Name):
+                names.append(target.id)
+            elif isinstance(target, ast.Attribute):
+                names.append("." + target.attr)
+        return names
 
     def _visit_call(self, node: ast.Call):
         func = node.func
@@ -241,6 +297,12 @@ class FileAnalysis:
         from gru_lint.analysis.states import plan_for
 
         return tuple(plan_for(call) for call in self.state_calls)
+
+
+def _is_call_unpacking(stmt) -> bool:
+    return (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], (ast.Tuple, ast.List))
+            and isinstance(stmt.value, ast.Call))
 
 
 def _called_name(func: ast.AST):

@@ -107,8 +107,8 @@ class Evaluator:
         self._memo[key] = result
         return result
 
-    def scope_of(self, node: ast.AST) -> sc.Scope:
-        return self.scopes.node_scope.get(id(node), self.scopes.module_scope)
+    def scope_of(self, node: ast.AST) -> Optional[sc.Scope]:
+        return self.scopes.scope_of(node)
 
     def text(self, node: ast.AST) -> str:
         segment = self.source.segment(node)
@@ -175,7 +175,8 @@ class Evaluator:
         if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
                 and len(it.args) == 1 and not it.keywords):
             return UNKNOWN
-        if sc.lookup(self.scope_of(it.func), "range") != []:
+        scope = self.scope_of(it.func)
+        if scope is None or sc.lookup(scope, "range") != []:
             return UNKNOWN  # ``range`` is not the builtin here
         count = self.value(it.args[0])
         if not _is_int(count) or not 0 <= count.value <= 100_000:
@@ -189,7 +190,8 @@ class Evaluator:
         return Seq((item,) * count.value, "list", node)
 
     def _eval_Name(self, node: ast.Name) -> Value:
-        bindings = sc.lookup(self.scope_of(node), node.id)
+        scope = self.scope_of(node)
+        bindings = sc.lookup(scope, node.id) if scope is not None else None
         if not bindings:
             return UNKNOWN
         return self._binding_value(bindings, node.id)
@@ -220,6 +222,7 @@ class Evaluator:
             return Opaque(key, name)
         if binding.kind != "assign":
             return UNKNOWN
+        self.scopes.register(binding.value, binding.where or binding.scope)
         value = self.value(binding.value)
         if binding.index is not None:
             value = self._unpack(value, binding.index, binding.count, binding.starred)
@@ -259,8 +262,7 @@ class Evaluator:
 
     def _self_attribute(self, node: ast.Attribute) -> Optional[Value]:
         """``self.gru`` in a method: the single ``self.gru = ...`` of the class."""
-        scope = self.scope_of(node)
-        func = scope
+        func = self.scope_of(node)
         while func is not None and not isinstance(func.node, sc.FUNCTION_NODES):
             func = func.parent
         if func is None or func.self_name != node.value.id:

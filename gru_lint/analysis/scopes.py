@@ -14,17 +14,6 @@ from typing import Dict, List, Optional
 
 from gru_lint.keras_facts import KERAS_PREFIXES
 
-SCOPE_NODES = (
-    ast.Module,
-    ast.FunctionDef,
-    ast.AsyncFunctionDef,
-    ast.Lambda,
-    ast.ClassDef,
-    ast.ListComp,
-    ast.SetComp,
-    ast.DictComp,
-    ast.GeneratorExp,
-)
 FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
@@ -46,6 +35,9 @@ class Binding:
     index: Optional[int] = None
     count: Optional[int] = None
     starred: bool = False
+    # The scope the statement runs in (where ``value`` is evaluated); ``scope`` is
+    # the scope that owns the name (they differ for ``global``/``nonlocal``).
+    where: Optional["Scope"] = None
 
 
 class Scope:
@@ -80,16 +72,32 @@ def canonical_module(qualname: str) -> str:
     return qualname
 
 
-class ScopeBuilder(ast.NodeVisitor):
-    """Builds the scope tree and records every binding, in one pass."""
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+# The expression fields of compound statements (their bodies are statements of their own).
+_HEADER_FIELDS = ("test", "iter", "items", "subject")
 
-    def __init__(self, module: ast.Module):
+
+class ScopeBuilder:
+    """Builds the scope tree and records every binding, walking statements only.
+
+    Bindings are made by statements (plus the rare walrus, scanned only when the
+    source has one), so the build never descends into expressions. Expressions get
+    their scope on demand (``register``), for the few statements the rules look at
+    and the few binding values the evaluator follows: no work scales with code
+    that has nothing to do with recurrent layers.
+    """
+
+    def __init__(self, module: ast.Module, has_walrus: bool = True):
         self.module_scope = Scope(module, None)
-        self.scope_of: Dict[int, Scope] = {id(module): self.module_scope}
-        # id(node) -> the scope a Name/expression is evaluated in.
+        # id(expression node) -> the scope it is evaluated in (filled by ``register``).
         self.node_scope: Dict[int, Scope] = {}
+        # Every statement, in source order, with its scope and the id of its block.
+        self.statements: List[tuple] = []
         self.current = self.module_scope
         self.class_stack: List[Scope] = []
+        self._walrus = has_walrus
+        self._all_registered = False
+        self._block(module.body)
 
     # -- helpers ---------------------------------------------------------------
     def _bind(self, name: str, binding: Binding):
@@ -100,7 +108,7 @@ class ScopeBuilder(ast.NodeVisitor):
             scope = self._nonlocal_owner(name) or scope
         scope.bindings.setdefault(name, []).append(
             Binding(binding.kind, binding.node, scope, binding.value, binding.qualname,
-                    binding.index, binding.count, binding.starred)
+                    binding.index, binding.count, binding.starred, self.current)
         )
 
     def _nonlocal_owner(self, name):
@@ -110,11 +118,6 @@ class ScopeBuilder(ast.NodeVisitor):
                 return scope
             scope = scope.parent
         return None
-
-    def _enter(self, node: ast.AST) -> Scope:
-        scope = Scope(node, self.current)
-        self.scope_of[id(node)] = scope
-        return scope
 
     def _bind_target(self, target: ast.AST, value: Optional[ast.AST], kind="assign",
                      index=None, count=None, starred=False, stmt=None):
@@ -149,15 +152,30 @@ class ScopeBuilder(ast.NodeVisitor):
             return
         kind = "assign" if value is not None or index is not None else "other"
         cls.attrs.setdefault(target.attr, []).append(
-            Binding(kind, stmt, func, value, None, index, count, starred)
+            Binding(kind, stmt, func, value, None, index, count, starred, func)
         )
 
-    def visit(self, node):
-        self.node_scope[id(node)] = self.current
-        return super().visit(node)
+    # -- statements ------------------------------------------------------------------
+    def _block(self, body):
+        block = id(body)
+        for stmt in body:
+            self.statements.append((stmt, self.current, block))
+            handler = _HANDLERS.get(type(stmt))
+            if handler is not None:
+                handler(self, stmt)
+            if self._walrus and not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                      ast.ClassDef)):
+                self._walrus_scan(stmt)
 
-    # -- statements that bind ----------------------------------------------------
-    def visit_Import(self, node: ast.Import):
+    def _walrus_scan(self, stmt):
+        """``(h := ...)`` binds in the enclosing scope: its value is not followed."""
+        roots = header_expressions(stmt)
+        for root in roots:
+            for node in ast.walk(root):
+                if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+                    self._bind(node.target.id, Binding("other", node, self.current))
+
+    def _import(self, node: ast.Import):
         for alias in node.names:
             if alias.asname:
                 self._bind(alias.asname, Binding("import", node, self.current,
@@ -166,7 +184,7 @@ class ScopeBuilder(ast.NodeVisitor):
                 top = alias.name.split(".")[0]
                 self._bind(top, Binding("import", node, self.current, qualname=canonical_module(top)))
 
-    def visit_ImportFrom(self, node: ast.ImportFrom):
+    def _import_from(self, node: ast.ImportFrom):
         if node.level:  # relative import: the user's own module
             for alias in node.names:
                 if alias.name != "*":
@@ -182,181 +200,190 @@ class ScopeBuilder(ast.NodeVisitor):
                        Binding("import", node, self.current,
                                qualname=canonical_module(f"{module}.{alias.name}")))
 
-    def visit_Assign(self, node: ast.Assign):
-        self.visit(node.value)
+    def _assign(self, node: ast.Assign):
         for target in node.targets:
             self._bind_target(target, node.value, stmt=node)
-            self._visit_target_subexprs(target)
 
-    def visit_AnnAssign(self, node: ast.AnnAssign):
-        if node.value is not None:
-            self.visit(node.value)
-        self.visit(node.annotation)
+    def _ann_assign(self, node: ast.AnnAssign):
         if node.value is not None:
             self._bind_target(node.target, node.value, stmt=node)
-        elif isinstance(node.target, ast.Name):
-            pass  # a bare annotation binds nothing
-        self._visit_target_subexprs(node.target)
 
-    def visit_AugAssign(self, node: ast.AugAssign):
-        self.visit(node.value)
+    def _aug_assign(self, node: ast.AugAssign):
         self._bind_target(node.target, None, "other", stmt=node)
-        self._visit_target_subexprs(node.target)
-
-    def visit_NamedExpr(self, node):
-        self.visit(node.value)
-        scope = self.current
-        # The walrus binds in the nearest enclosing non-comprehension scope.
-        saved = self.current
-        while isinstance(scope.node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            scope = scope.parent
-        self.current = scope
-        self._bind_target(node.target, node.value, stmt=node)
-        self.current = saved
 
     def _for(self, node):
-        self.visit(node.iter)
         self._bind_target(node.target, None, "other", stmt=node)
-        self._visit_target_subexprs(node.target)
-        for stmt in node.body + node.orelse:
-            self.visit(stmt)
+        self._block(node.body)
+        self._block(node.orelse)
 
-    visit_For = _for
-    visit_AsyncFor = _for
+    def _while_if(self, node):
+        self._block(node.body)
+        self._block(node.orelse)
 
     def _with(self, node):
         for item in node.items:
-            self.visit(item.context_expr)
             if item.optional_vars is not None:
                 self._bind_target(item.optional_vars, None, "other", stmt=node)
-                self._visit_target_subexprs(item.optional_vars)
-        for stmt in node.body:
-            self.visit(stmt)
+        self._block(node.body)
 
-    visit_With = _with
-    visit_AsyncWith = _with
+    def _try(self, node):
+        self._block(node.body)
+        for handler in node.handlers:
+            if handler.name:
+                self._bind(handler.name, Binding("other", handler, self.current))
+            self._block(handler.body)
+        self._block(node.orelse)
+        self._block(node.finalbody)
 
-    def visit_ExceptHandler(self, node: ast.ExceptHandler):
-        if node.type is not None:
-            self.visit(node.type)
-        if node.name:
-            self._bind(node.name, Binding("other", node, self.current))
-        for stmt in node.body:
-            self.visit(stmt)
+    def _match(self, node):  # 3.10+: every capture binds a name to an unknown value
+        for case in node.cases:
+            for child in ast.walk(case.pattern):
+                name = getattr(child, "name", None) or getattr(child, "rest", None)
+                if isinstance(name, str):
+                    self._bind(name, Binding("other", child, self.current))
+            self._block(case.body)
 
-    def visit_Delete(self, node: ast.Delete):
+    def _delete(self, node: ast.Delete):
         for target in node.targets:
             self._bind_target(target, None, "other", stmt=node)
-            self._visit_target_subexprs(target)
 
-    def visit_Global(self, node: ast.Global):
+    def _global(self, node: ast.Global):
         self.current.globals.update(node.names)
         for name in node.names:  # a function may rebind it: the module binding is no longer single
             self.module_scope.bindings.setdefault(name, []).append(Binding("other", node, self.current))
 
-    def visit_Nonlocal(self, node: ast.Nonlocal):
+    def _nonlocal(self, node: ast.Nonlocal):
         self.current.nonlocals.update(node.names)
 
-    def visit_match_case(self, node):  # 3.10+: every capture binds a name to an unknown value
-        for child in ast.walk(node.pattern):
-            name = getattr(child, "name", None) or getattr(child, "rest", None)
-            if isinstance(name, str):
-                self._bind(name, Binding("other", child, self.current))
-        self.generic_visit(node)
-
-    def _visit_target_subexprs(self, target):
-        """Visit the expressions inside a target (``a[i]``, ``obj.attr``) for scoping."""
-        for child in ast.walk(target):
-            if child is not target:
-                self.node_scope.setdefault(id(child), self.current)
-            if isinstance(child, ast.Subscript):
-                self.visit(child.slice)
-                self.visit(child.value)
-            elif isinstance(child, ast.Attribute):
-                self.visit(child.value)
-
-    # -- scopes ------------------------------------------------------------------
     def _function(self, node):
-        for deco in node.decorator_list:
-            self.visit(deco)
-        args = node.args
-        for default in list(args.defaults) + [d for d in args.kw_defaults if d is not None]:
-            self.visit(default)
-        if node.returns is not None:
-            self.visit(node.returns)
         self._bind(node.name, Binding("def", node, self.current))
-        self._function_body(node, node.body)
-
-    def _function_body(self, node, body):
         outer = self.current
-        scope = self._enter(node)
+        scope = Scope(node, outer)
         params = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
-        if outer.is_class and params and not self._is_static(node):
+        if outer.is_class and params and not _is_static(node):
             scope.self_name = params[0].arg
         self.current = scope
         for arg in params + [a for a in (node.args.vararg, node.args.kwarg) if a]:
             self._bind(arg.arg, Binding("param", arg, scope))
-        if isinstance(body, list):
-            for stmt in body:
-                self.visit(stmt)
-        else:
-            self.visit(body)
+        self._block(node.body)
         self.current = outer
 
-    @staticmethod
-    def _is_static(node) -> bool:
-        return any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod")
-                   for d in getattr(node, "decorator_list", ()))
-
-    visit_FunctionDef = _function
-    visit_AsyncFunctionDef = _function
-
-    def visit_Lambda(self, node: ast.Lambda):
-        args = node.args
-        for default in list(args.defaults) + [d for d in args.kw_defaults if d is not None]:
-            self.visit(default)
-        self._function_body(node, node.body)
-
-    def visit_ClassDef(self, node: ast.ClassDef):
-        for expr in node.decorator_list + node.bases + [k.value for k in node.keywords]:
-            self.visit(expr)
+    def _class(self, node: ast.ClassDef):
         self._bind(node.name, Binding("class", node, self.current))
         outer = self.current
-        scope = self._enter(node)
-        self.current = scope
-        self.class_stack.append(scope)
-        for stmt in node.body:
-            self.visit(stmt)
+        self.current = Scope(node, outer)
+        self.class_stack.append(self.current)
+        self._block(node.body)
         self.class_stack.pop()
         self.current = outer
 
-    def _comprehension(self, node):
-        generators = node.generators
-        self.visit(generators[0].iter)  # evaluated in the enclosing scope
-        outer = self.current
-        self.current = self._enter(node)
-        for i, gen in enumerate(generators):
-            if i:
-                self.visit(gen.iter)
-            self._bind_target(gen.target, None, "other", stmt=gen)
-            for cond in gen.ifs:
-                self.visit(cond)
-        for elt in ("elt", "key", "value"):
-            if getattr(node, elt, None) is not None:
-                self.visit(getattr(node, elt))
-        self.current = outer
+    # -- expressions, on demand ------------------------------------------------------------
+    def register(self, root: ast.AST, scope: Scope):
+        """Give ``root`` and the expressions below it their scope (lambdas and
+        comprehensions open scopes of their own)."""
+        if id(root) in self.node_scope:
+            return
+        stack = [(root, scope)]
+        while stack:
+            node, where = stack.pop()
+            if node is not root and id(node) in self.node_scope:
+                continue
+            self.node_scope[id(node)] = where
+            if isinstance(node, ast.Lambda):
+                inner = Scope(node, where)
+                args = node.args
+                for arg in args.posonlyargs + args.args + args.kwonlyargs + [
+                        a for a in (args.vararg, args.kwarg) if a]:
+                    inner.bindings.setdefault(arg.arg, []).append(Binding("param", arg, inner, where=inner))
+                stack.extend((d, where) for d in args.defaults + [d for d in args.kw_defaults if d])
+                stack.append((node.body, inner))
+            elif isinstance(node, _COMPREHENSIONS):
+                inner = Scope(node, where)
+                for i, gen in enumerate(node.generators):
+                    stack.append((gen.iter, where if i == 0 else inner))
+                    for name in ast.walk(gen.target):
+                        if isinstance(name, ast.Name):
+                            inner.bindings.setdefault(name.id, []).append(
+                                Binding("other", gen, inner, where=inner))
+                    stack.extend((cond, inner) for cond in gen.ifs)
+                for field in ("elt", "key", "value"):
+                    part = getattr(node, field, None)
+                    if part is not None:
+                        stack.append((part, inner))
+            else:
+                stack.extend((child, where) for child in ast.iter_child_nodes(node))
 
-    visit_ListComp = _comprehension
-    visit_SetComp = _comprehension
-    visit_DictComp = _comprehension
-    visit_GeneratorExp = _comprehension
+    def register_statement(self, stmt: ast.stmt, scope: Scope):
+        for root in header_expressions(stmt):
+            self.register(root, scope)
+
+    def register_all(self):
+        """Every expression of the file: only needed off the hot path (building fixes)."""
+        if self._all_registered:
+            return
+        self._all_registered = True
+        for stmt, scope, _ in self.statements:
+            self.register_statement(stmt, scope)
+
+    def scope_of(self, node: ast.AST) -> Optional[Scope]:
+        scope = self.node_scope.get(id(node))
+        if scope is None and not self._all_registered:
+            self.register_all()
+            scope = self.node_scope.get(id(node))
+        return scope
 
 
-def build_scopes(module: ast.Module) -> ScopeBuilder:
-    builder = ScopeBuilder(module)
-    for stmt in module.body:
-        builder.visit(stmt)
-    return builder
+def header_expressions(stmt: ast.stmt):
+    """The expressions a statement evaluates itself (not those of its nested body)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return ()
+    if not any(hasattr(stmt, f) for f in ("body", "handlers", "cases")):
+        return (stmt,)  # a simple statement: all its children are expressions
+    roots = []
+    for field in _HEADER_FIELDS:
+        value = getattr(stmt, field, None)
+        if isinstance(value, list):
+            roots.extend(item.context_expr if isinstance(item, ast.withitem) else item for item in value)
+        elif value is not None:
+            roots.append(value)
+    if isinstance(stmt, (ast.For, ast.AsyncFor)):
+        roots.append(stmt.target)
+    return tuple(roots)
+
+
+def _is_static(node) -> bool:
+    return any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod")
+               for d in getattr(node, "decorator_list", ()))
+
+
+_HANDLERS = {
+    ast.Import: ScopeBuilder._import,
+    ast.ImportFrom: ScopeBuilder._import_from,
+    ast.Assign: ScopeBuilder._assign,
+    ast.AnnAssign: ScopeBuilder._ann_assign,
+    ast.AugAssign: ScopeBuilder._aug_assign,
+    ast.For: ScopeBuilder._for,
+    ast.AsyncFor: ScopeBuilder._for,
+    ast.While: ScopeBuilder._while_if,
+    ast.If: ScopeBuilder._while_if,
+    ast.With: ScopeBuilder._with,
+    ast.AsyncWith: ScopeBuilder._with,
+    ast.Try: ScopeBuilder._try,
+    ast.Delete: ScopeBuilder._delete,
+    ast.Global: ScopeBuilder._global,
+    ast.Nonlocal: ScopeBuilder._nonlocal,
+    ast.FunctionDef: ScopeBuilder._function,
+    ast.AsyncFunctionDef: ScopeBuilder._function,
+    ast.ClassDef: ScopeBuilder._class,
+}
+if hasattr(ast, "TryStar"):  # 3.11+
+    _HANDLERS[ast.TryStar] = ScopeBuilder._try
+if hasattr(ast, "Match"):  # 3.10+
+    _HANDLERS[ast.Match] = ScopeBuilder._match
+
+
+def build_scopes(module: ast.Module, source: str = None) -> ScopeBuilder:
+    return ScopeBuilder(module, has_walrus=source is None or ":=" in source)
 
 
 def lookup(scope: Scope, name: str) -> Optional[List[Binding]]:

@@ -23,7 +23,8 @@ out = keras.layers.GRU(64, stateful=True)(inputs)
 No fix: the batch size is the user's choice.
 
 ## Known limits
-Only inputs built with `keras.Input` in the same file are checked.
+Only inputs built with `keras.Input` in the same file are checked, and only layers
+whose keyword is written `stateful=...` (as PEP 8 spells keyword arguments).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ RULE = Rule(
     code="GRU012",
     name="stateful-without-batch",
     summary="A `stateful=True` layer is called on a `keras.Input` without a fixed batch size.",
-    triggers=(b"stateful",),
+    triggers=(b"stateful=",),
     effects=frozenset({"raised", "call_raised"}),
     fix_safety="none",
     doc=__doc__,
