@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ast
+import re
 from itertools import accumulate
 from typing import List, Optional
 
 from gru_lint.diagnostics import Span
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
 class SourceText:
@@ -15,7 +18,9 @@ class SourceText:
     def __init__(self, source: str):
         self.source = source
         # Lines as ``ast`` counts them (keeping their endings), and where each starts.
-        self.lines: List[str] = source.splitlines(True)
+        # Only \n, \r\n and \r end a line: str.splitlines() would also split on form
+        # feeds, \x1c-\x1e, \x85 and \u2028, which Python's tokenizer does not.
+        self.lines: List[str] = _LINE.findall(source)
         self.starts: List[int] = [0, *accumulate(len(line) for line in self.lines)]
 
     def col(self, line: int, byte_col: int) -> int:
