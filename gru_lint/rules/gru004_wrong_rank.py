@@ -5,8 +5,10 @@ not a nested Python list, which Keras reads as a *list of states* rather than on
 
 ## Why is this bad?
 Keras 3 converts each state with `convert_to_tensor` and never checks its rank. A 3-D
-state fails inside the loop with an error about shapes that never mentions the state;
-a nested list `[[0.0] * 64] * 32` becomes 32 separate 1-D states.
+state usually fails inside the loop with an error about shapes that never mentions the
+state -- or, for `SimpleRNN` with a `(batch, 1, units)` state, runs eagerly and returns a
+3-D output, failing only under `tf.function`. A nested list `[[0.0] * 64] * 32` becomes
+32 * 64 separate scalar states.
 
 ## Example
 ```python
