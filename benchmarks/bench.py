@@ -401,6 +401,18 @@ def bench_corpus(name, files, tools, args, ruff, gru_problem, plugin_on) -> Dict
     return row
 
 
+def compile_gru_lint() -> None:
+    """Byte-compile gru-lint as ``pip install`` does, so that a checkout (or an environment
+    with PYTHONDONTWRITEBYTECODE set) is not timed recompiling its sources on every run."""
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("gru_lint")
+    if spec is not None and spec.submodule_search_locations:
+        for location in spec.submodule_search_locations:
+            compileall.compile_dir(location, quiet=1)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description="Time gru-lint against ruff and flake8 on the same files.")
     parser.add_argument("--repeat", "-n", type=int, default=3, help="timed runs per tool; the best counts (3)")
@@ -414,6 +426,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.error("--repeat must be at least 1")
 
     ruff = ensure_ruff(install=not args.no_install) if "ruff" in args.tools else None
+    compile_gru_lint()
     gru_problem = None
     if {"gru-cold", "gru-cached"} & set(args.tools):
         gru_problem = gru_lint_problem()
