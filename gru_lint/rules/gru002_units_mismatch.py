@@ -23,9 +23,15 @@ out = keras.layers.LSTM(256)(decoder_inputs, initial_state=[h, c])
 ```
 
 ## Fix safety
-Unsafe: gru-lint cannot know whether the state or the layer is wrong. When the state is
-built by an array constructor, the fix rewrites its last dimension to the layer's
-`units` expression.
+Unsafe: gru-lint cannot know whether the state or the layer is wrong. The fix rewrites the
+state's last dimension to the layer's `units` as written in the layer (a literal, or a name
+visible where the state is built; otherwise its value).
+The state must be built by an array constructor whose shape is written out
+(`np.zeros`, `np.random.rand`, `tf.zeros`, `keras.ops.ones`, ..., possibly followed by
+`.astype(...)` or a cast), written in the call itself or bound to a name used nowhere
+else; a name shared with another layer, or used anywhere else, is never rewritten.
+No fix when one constructor feeds states of different widths (stacked cells of different
+sizes given the same array).
 
 ## Known limits
 Widths known only by name are compared by name: `latent_dim` matches `latent_dim`, and
@@ -34,6 +40,7 @@ two different names are never reported.
 
 from __future__ import annotations
 
+from gru_lint import fixes
 from gru_lint.analysis.values import dim_text, dims_differ
 from gru_lint.rules._base import CRASHES, Rule, checkable_slots, diagnostic, expected_shape, found_shape, slot_shape, what
 
@@ -59,4 +66,5 @@ def check(analysis):
                 f"found {found_shape(slot)} — the last dimension must equal units "
                 f"({dim_text(slot.units)})"
             )
-            yield diagnostic(analysis, RULE.code, message, slot.given.node, plan.layer)
+            yield diagnostic(analysis, RULE.code, message, slot.given.node, plan.layer,
+                             fix=fixes.units_mismatch(analysis, plan, slot))

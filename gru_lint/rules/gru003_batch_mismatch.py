@@ -24,8 +24,23 @@ out = keras.layers.GRU(64)(x, initial_state=h0)
 ```
 
 ## Fix safety
-Safe when the state is built by an array constructor and the input's batch is known:
-the state's first dimension is replaced by the input's batch.
+Safe: the state's first dimension is replaced by the input's batch, which is
+the batch the input's own constructor spells, if it is a literal or a name visible
+where the state is built (`np.random.rand(BATCH, T, F)` gives `BATCH`); otherwise
+`x.shape[0]` for a NumPy input `x`; otherwise, for a tensor input and a state built by a
+TensorFlow or Keras constructor, `tf.shape(x)[0]` (or `ops.shape(x)[0]` /
+`keras.ops.shape(x)[0]`, whichever the file imports; when none is imported,
+`import tensorflow as tf` or `from keras import ops` is added after the module's imports,
+only if the file already imports that package and never uses the name).
+The state must be built by an array constructor whose shape is written out
+(`np.zeros`, `np.random.rand`, `tf.zeros`, `keras.ops.ones`, ..., possibly followed by
+`.astype(...)` or a cast), written in the call itself or bound to a name used nowhere
+else; a name shared with another layer, or used anywhere else, is never rewritten.
+When the state spelled its batch as an expression (`enc_x.shape[0]`), a literal batch is
+only the last resort (`dec_x.shape[0]` is preferred to `3`).
+A state built transposed, `(units, batch)` (its first dimension is the layer's units, its
+last the input's batch), is swapped instead: `np.zeros((UNITS, BATCH))` ->
+`np.zeros((BATCH, UNITS))`. Otherwise no fix.
 
 ## Known limits
 Batches known only at run time (`keras.Input(shape=...)`, `tf.shape(x)[0]` of another
@@ -35,6 +50,7 @@ last batch; that is not reported.
 
 from __future__ import annotations
 
+from gru_lint import fixes
 from gru_lint.analysis.values import dim_text, dims_differ
 from gru_lint.rules._base import CRASHES, Rule, checkable_slots, diagnostic, found_shape, slot_shape, what
 
@@ -59,7 +75,8 @@ def check(analysis):
             batch = shape[0]
             if dims_differ(batch, plan.input_batch):
                 yield diagnostic(analysis, RULE.code, _input_message(analysis, plan, slot, batch),
-                                 slot.given.node, plan.layer)
+                                 slot.given.node, plan.layer,
+                                 fix=fixes.batch_mismatch(analysis, plan, slot))
             elif first is not None and dims_differ(batch, first[1]) and not dims_differ(
                 first[1], plan.input_batch
             ):
@@ -68,7 +85,8 @@ def check(analysis):
                     f"state `{first[0].label}` has batch {dim_text(first[1])} — all states must "
                     f"share the input's batch"
                 )
-                yield diagnostic(analysis, RULE.code, message, slot.given.node, plan.layer)
+                yield diagnostic(analysis, RULE.code, message, slot.given.node, plan.layer,
+                                 fix=fixes.batch_mismatch(analysis, plan, slot))
             if first is None and isinstance(batch, int):
                 first = (slot, batch)
 

@@ -24,9 +24,11 @@ out = keras.layers.LSTM(64)(x, initial_state=[h0, c0])
 ```
 
 ## Fix safety
-Unsafe, and only for an `LSTM` given one constructed tensor: the fix passes
-`[h, c]` built from the same constructor (an all-zeros `c` changes nothing only if that
-is what was meant). Otherwise no fix.
+Unsafe, and only for an `LSTM` (or `RNN(LSTMCell)`) given one constructed tensor. A
+constructor written in the call is written twice, `[np.zeros((B, 64)), np.zeros((B, 64))]`
+(a random constructor then draws a different `c`); a name is passed twice, `[h0, h0]`, so
+`c` starts equal to `h`. Either keeps the program's meaning only if that is what was
+meant. Otherwise no fix.
 
 ## Known limits
 Only lists whose length is known statically are counted. `GRU` given extra states is
@@ -35,6 +37,7 @@ reported by GRU006 instead (Keras ignores them silently).
 
 from __future__ import annotations
 
+from gru_lint import fixes
 from gru_lint.rules._base import CRASHES, Rule, diagnostic
 
 RULE = Rule(
@@ -61,7 +64,11 @@ def silently_ignored(plan) -> bool:
     if not inner.spec.ignores_extra_states or plan.bare:
         return False
     if layer.spec.kind == "bidirectional":
-        return len(plan.given) % 2 == 0 and len(plan.given) > len(plan.expected)
+        # Keras splits the list at len // 2: each half must hold at least one state.
+        half = len(plan.expected) // 2
+        forward = len(plan.given) // 2
+        return len(plan.given) > len(plan.expected) and forward >= half and (
+            len(plan.given) - forward >= half)
     return len(plan.given) > len(plan.expected)
 
 
@@ -81,4 +88,5 @@ def check(analysis):
         else:
             found = f"{len(plan.given)}"
         message = f"{plan.layer.display} expects {expected_text(expected)}; found {found}"
-        yield diagnostic(analysis, RULE.code, message, plan.call.state_node, plan.layer)
+        yield diagnostic(analysis, RULE.code, message, plan.call.state_node, plan.layer,
+                         fix=fixes.lstm_pair(analysis, plan))

@@ -20,7 +20,13 @@ out = keras.layers.GRU(64)(y, initial_state=h)
 ```
 
 ## Fix safety
-Safe: the ignored states are removed, which keeps exactly what Keras computes today.
+Safe: the ignored states are removed, which keeps exactly what Keras computes today:
+`initial_state=[h, c]` becomes `initial_state=h` for a `GRU`, and a `Bidirectional(GRU)`
+keeps the first state of each half (`[fh, fc, bh, bc]` -> `[fh, bh]`). Only for a list or
+tuple written in the call, without comments, whose dropped items have no effect worth
+keeping (names, attributes, subscripts, constants and non-random array constructors); a
+dropped `np.random.rand(...)` would change the random numbers drawn later, so that is not
+fixed.
 
 ## Known limits
 Only lists whose length is known statically are reported.
@@ -28,6 +34,7 @@ Only lists whose length is known statically are reported.
 
 from __future__ import annotations
 
+from gru_lint import fixes
 from gru_lint.rules._base import Rule, diagnostic
 from gru_lint.rules.gru005_state_count import expected_text, silently_ignored
 
@@ -53,4 +60,5 @@ def check(analysis):
             f"{plan.layer.display} takes {expected_text(plan.expected)}; found {len(plan.given)} — "
             f"Keras silently ignores {extra} of them"
         )
-        yield diagnostic(analysis, RULE.code, message, plan.call.state_node, plan.layer)
+        yield diagnostic(analysis, RULE.code, message, plan.call.state_node, plan.layer,
+                         fix=fixes.drop_ignored(analysis, plan))

@@ -1,0 +1,123 @@
+"""Applies the fixes attached to diagnostics, round after round, until none applies.
+
+``fix_text(source, unsafe=False)``:
+
+1. check ``source``; keep the diagnostics whose fix applies (safe ones, and unsafe ones
+   too with ``unsafe=True``);
+2. choose a set of non-overlapping fixes: in source order, a fix is taken whole or not
+   at all -- if one of its edits overlaps (or starts where) an edit already taken, it
+   waits for the next round. An edit identical to one already taken is merged with it
+   (two findings on one constructor, an import two fixes need);
+3. apply them, and require the result to parse with both the standard ``ast`` and
+   libcst; otherwise stop, keep the last text that did, and say why in
+   ``FixResult.error``. (When libcst cannot parse the *input* either -- syntax newer
+   than the installed libcst -- only ``ast`` is required.)
+4. repeat (at most ``MAX_ROUNDS`` rounds, never revisiting a text) until no applicable
+   fix is left.
+
+The result is idempotent: fixing its text again changes nothing. When nothing applies,
+the very input string is returned. ``applied`` holds the diagnostics whose fixes went
+in (each as reported in the round it was fixed); ``remaining`` is
+``check_source(result.text)``. A source that does not parse raises ``SyntaxError``,
+exactly like ``check_source``.
+
+The input is decoded text: no byte-order mark, line endings as in the file
+(``gru_lint.sourcefile`` reads and writes files that way). Edits are character
+offsets, so CRLF files, coding cookies and non-ASCII text keep every byte outside
+the edits.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+from gru_lint.core import FixResult, check_source
+from gru_lint.diagnostics import Applicability, Diagnostic, Edit
+
+MAX_ROUNDS = 10
+
+__all__ = ["MAX_ROUNDS", "applicable", "apply_fixes", "fix_text"]
+
+
+def applicable(diag: Diagnostic, unsafe: bool) -> bool:
+    fix = diag.fix
+    if fix is None or not fix.edits:
+        return False
+    return unsafe or Applicability(fix.applicability) == Applicability.SAFE
+
+
+def _conflicts(a: Edit, b: Edit) -> bool:
+    return a.start == b.start or max(a.start, b.start) < min(a.end, b.end)
+
+
+def apply_fixes(text: str, diagnostics: Iterable[Diagnostic]) -> Tuple[str, List[Diagnostic]]:
+    """Apply the fixes of ``diagnostics`` that fit together; return (new text, fixed diagnostics)."""
+    ordered = sorted(
+        (d for d in diagnostics if d.fix is not None and d.fix.edits),
+        key=lambda d: (min(e.start for e in d.fix.edits), d.sort_key()),
+    )
+    accepted: List[Edit] = []
+    taken = set()
+    used: List[Diagnostic] = []
+    for diag in ordered:
+        edits = sorted(set(diag.fix.edits), key=lambda e: (e.start, e.end, e.text))
+        if any(e.start < 0 or e.end < e.start or e.end > len(text) for e in edits):
+            continue
+        if any(_conflicts(a, b) for a, b in zip(edits, edits[1:])):
+            continue
+        new = [e for e in edits if (e.start, e.end, e.text) not in taken]
+        if any(_conflicts(e, a) for e in new for a in accepted):
+            continue
+        accepted.extend(new)
+        taken.update((e.start, e.end, e.text) for e in new)
+        used.append(diag)
+    for edit in sorted(accepted, key=lambda e: (e.start, e.end), reverse=True):
+        text = text[: edit.start] + edit.text + text[edit.end:]
+    return text, used
+
+
+def _parse_problem(text: str, original: str) -> Optional[str]:
+    """Why ``text`` is not acceptable output, or None."""
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return f"the fixed code would not parse ({' '.join(str(getattr(exc, 'msg', exc)).split())})"
+    import libcst
+
+    try:
+        libcst.parse_module(text)
+    except Exception as exc:  # libcst.ParserSyntaxError, or its own limits
+        try:
+            libcst.parse_module(original)
+        except Exception:
+            return None  # libcst cannot read the input either: ast is the judge
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"the fixed code would not parse with libcst ({first})"
+    return None
+
+
+def fix_text(source: str, *, unsafe: bool = False) -> FixResult:
+    """Apply every applicable fix, repeatedly, and return the fixed text (see module doc)."""
+    text = source
+    diagnostics: Sequence[Diagnostic] = check_source(text)
+    applied: List[Diagnostic] = []
+    seen = {text}
+    error = None
+    for _ in range(MAX_ROUNDS):
+        chosen = [d for d in diagnostics if applicable(d, unsafe)]
+        if not chosen:
+            break
+        new_text, used = apply_fixes(text, chosen)
+        if not used or new_text in seen:
+            break
+        error = _parse_problem(new_text, source)
+        if error is not None:
+            break
+        text = new_text
+        seen.add(text)
+        applied.extend(used)
+        diagnostics = check_source(text)
+    if not applied:
+        return FixResult(source, (), tuple(diagnostics), error)
+    return FixResult(text, tuple(applied), tuple(diagnostics), error)
