@@ -30,7 +30,6 @@ EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
 PROG = "gru-lint"
-_MAX_FIX_ROUNDS = 10
 _MIN_FILES_FOR_POOL = 3  # one run in-process first (warming imports), the rest in parallel
 
 
@@ -81,12 +80,9 @@ def code_selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bo
 
 
 def fix_applicable(diag, unsafe: bool) -> bool:
-    from gru_lint.diagnostics import Applicability
+    from gru_lint.fixer import applicable
 
-    fix = diag.fix
-    if fix is None or not fix.edits:
-        return False
-    return unsafe or Applicability(fix.applicability) == Applicability.SAFE
+    return applicable(diag, unsafe)
 
 
 def visible(diagnostics: Iterable, text: str, settings: Settings) -> list:
@@ -193,60 +189,6 @@ def _finish(outcome: Outcome, raw: Iterable, text: str, settings: Settings) -> O
     return outcome
 
 
-def _conflicts(a, b) -> bool:
-    return a.start == b.start or max(a.start, b.start) < min(a.end, b.end)
-
-
-def apply_fixes(text: str, diagnostics: Sequence) -> Tuple[str, int]:
-    """Apply the fixes of ``diagnostics`` whose edits do not overlap; return (text, count).
-
-    A fix is all or nothing: if any of its edits conflicts with an edit already
-    accepted (or with another of its own), the whole fix waits for the next round.
-    An edit identical to one already accepted (an import two fixes need) is shared.
-    """
-    accepted: list = []
-    taken = set()
-    count = 0
-    ordered = sorted(
-        (d for d in diagnostics if d.fix is not None and d.fix.edits),
-        key=lambda d: (min(e.start for e in d.fix.edits), d.sort_key()),
-    )
-    for diag in ordered:
-        edits = sorted(set(diag.fix.edits), key=lambda e: (e.start, e.end, e.text))
-        if any(e.start < 0 or e.end < e.start or e.end > len(text) for e in edits):
-            continue
-        if any(_conflicts(a, b) for a, b in zip(edits, edits[1:])):
-            continue
-        new = [e for e in edits if (e.start, e.end, e.text) not in taken]
-        if any(_conflicts(e, a) for e in new for a in accepted):
-            continue
-        accepted.extend(new)
-        taken.update((e.start, e.end, e.text) for e in new)
-        count += 1
-    for edit in sorted(accepted, key=lambda e: (e.start, e.end), reverse=True):
-        text = text[: edit.start] + edit.text + text[edit.end :]
-    return text, count
-
-
-def _fix_selectively(core, text: str, core_path: str, raw: list, settings: Settings):
-    """Apply only the fixes of visible findings, re-checking between rounds."""
-    applied = 0
-    for _ in range(_MAX_FIX_ROUNDS):
-        chosen = [d for d in visible(raw, text, settings) if fix_applicable(d, settings.unsafe)]
-        if not chosen:
-            return text, applied, raw, True
-        new_text, n = apply_fixes(text, chosen)
-        if n == 0 or new_text == text:
-            return text, applied, raw, True
-        text, applied = new_text, applied + n
-        try:
-            raw = list(core.check_source(text, core_path))
-        except (SyntaxError, ValueError):
-            # The fix broke the code; the parse check before writing reports it.
-            return text, applied, [], False
-    return text, applied, raw, True
-
-
 def _split_keepends(text: str) -> List[str]:
     import re
 
@@ -312,19 +254,12 @@ def _run_task(task: Task) -> Outcome:
     wanted = visible(raw, text, settings)
     if not any(fix_applicable(d, settings.unsafe) for d in wanted):
         return _finish(outcome, raw, text, settings)
-    wanted_ids = {id(d) for d in wanted}
-    suppressed = any(fix_applicable(d, settings.unsafe) and id(d) not in wanted_ids for d in raw)
-    checked_result = False
-    fixer_problem = None
     try:
-        if suppressed:
-            new_text, applied, remaining, checked_result = _fix_selectively(
-                core, text, task.core_path, raw, settings
-            )
-        else:
-            result = core.fix_source(text, unsafe=settings.unsafe)
-            new_text, applied, remaining = result.text, len(result.applied), list(result.remaining)
-            fixer_problem = getattr(result, "error", None)
+        result = core.fix_source(
+            text, unsafe=settings.unsafe, wanted=lambda diags, now: visible(diags, now, settings)
+        )
+        new_text, applied, remaining = result.text, len(result.applied), list(result.remaining)
+        fixer_problem = getattr(result, "error", None)
     except (SyntaxError, ValueError) as exc:
         outcome.error = _parse_error_line(task.display, exc)
         return outcome
@@ -375,7 +310,7 @@ def _run_task(task: Task) -> Outcome:
                 task.display, f"could not write the fixed file: {exc.strerror or exc}"
             )
             return _finish(outcome, raw, text, settings)
-        if checked_result and task.cache is not None:
+        if task.cache is not None:
             task.cache.put(new_data, task.core_path, remaining)
     return _finish(outcome, remaining, new_text, settings)
 

@@ -88,8 +88,11 @@ def _run_rules(analysis) -> List[Diagnostic]:
     return sorted(found.values(), key=Diagnostic.sort_key)
 
 
-def fix_source(source: str, *, unsafe: bool = False) -> FixResult:
-    """Apply the fixes gru-lint can prove, repeated until stable."""
+def fix_source(source: str, *, unsafe: bool = False, wanted=None) -> FixResult:
+    """Apply the fixes gru-lint can prove, repeated until stable.
+
+    ``wanted(diagnostics, text) -> diagnostics`` limits each round to some findings.
+    """
     from gru_lint.fixer import fix_text
 
-    return fix_text(source, unsafe=unsafe)
+    return fix_text(source, unsafe=unsafe, wanted=wanted)

@@ -97,15 +97,20 @@ def _parse_problem(text: str, original: str) -> Optional[str]:
     return None
 
 
-def fix_text(source: str, *, unsafe: bool = False) -> FixResult:
-    """Apply every applicable fix, repeatedly, and return the fixed text (see module doc)."""
+def fix_text(source: str, *, unsafe: bool = False, wanted=None) -> FixResult:
+    """Apply every applicable fix, repeatedly, and return the fixed text (see module doc).
+
+    ``wanted(diagnostics, text)``, when given, narrows each round to the findings the
+    caller wants fixed (the command line passes its ``# noqa`` and ``--select`` filter).
+    """
     text = source
     diagnostics: Sequence[Diagnostic] = check_source(text)
     applied: List[Diagnostic] = []
     seen = {text}
     error = None
     for _ in range(MAX_ROUNDS):
-        chosen = [d for d in diagnostics if applicable(d, unsafe)]
+        candidates = diagnostics if wanted is None else wanted(diagnostics, text)
+        chosen = [d for d in candidates if applicable(d, unsafe)]
         if not chosen:
             break
         new_text, used = apply_fixes(text, chosen)
