@@ -15,7 +15,7 @@ from typing import List, Optional
 
 from gru_lint.analysis import scopes as sc
 from gru_lint.analysis.source import SourceText
-from gru_lint.analysis.infer import Evaluator, _argument, layer_class
+from gru_lint.analysis.infer import Evaluator, call_argument, layer_class
 from gru_lint.analysis.values import Array, LayerVal, ModelVal, Opaque, Seq, Sym, Value
 from gru_lint.diagnostics import Span
 
@@ -231,7 +231,7 @@ class FileAnalysis:
         if isinstance(callee, LayerVal):
             if callee.spec.kind == "cell":
                 return
-            x_node = _argument(node, 0, "inputs") or _argument(node, None, "sequences")
+            x_node = call_argument(node, 0, "inputs") or call_argument(node, None, "sequences")
             self.state_calls.append(
                 StateCall(node, callee, state_kw.value, self.value(state_kw.value),
                           self.value(x_node), x_node)

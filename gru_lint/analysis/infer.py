@@ -451,7 +451,7 @@ class Evaluator:
             return Array(self._dims(node.args), origin, ctor=node,
                          shape_node=node.args[0] if node.args else None,
                          dim_nodes=tuple(node.args))
-        shape_node = _argument(node, where if how == "size" else 0,
+        shape_node = call_argument(node, where if how == "size" else 0,
                                "size" if how == "size" else (where or "shape"))
         if shape_node is None:
             if how == "size":
@@ -484,20 +484,20 @@ class Evaluator:
         return tuple(_dim_or_none(self.value(n)) for n in nodes)
 
     def _keras_input(self, node: ast.Call) -> Value:
-        batch_shape = _argument(node, None, "batch_shape")
+        batch_shape = call_argument(node, None, "batch_shape")
         if batch_shape is not None:
             shape = self._shape_from(batch_shape)
             if not shape:
                 return UNKNOWN
             return Array(shape, "input", ctor=node, shape_node=batch_shape,
                          dim_nodes=_dim_nodes(batch_shape, len(shape)))
-        shape_node = _argument(node, 0, "shape")
+        shape_node = call_argument(node, 0, "shape")
         if shape_node is None:
             return UNKNOWN
         shape = self._shape_from(shape_node)
         if shape is None:
             return UNKNOWN
-        batch_node = _argument(node, 1, "batch_size")
+        batch_node = call_argument(node, 1, "batch_size")
         batch: Dim = None
         if batch_node is not None:
             batch = _dim_or_none(self.value(batch_node))
@@ -544,11 +544,11 @@ class Evaluator:
             return UNKNOWN  # **config / *args: cannot know what was passed
         units, units_node = None, None
         if spec.units_arg is not None:
-            units_node = _argument(node, spec.units_pos, spec.units_arg)
+            units_node = call_argument(node, spec.units_pos, spec.units_arg)
             units = _dim_or_none(self.value(units_node)) if units_node is not None else None
         wrapped, cells = None, None
         if spec.wrapped_arg is not None:
-            inner_node = _argument(node, spec.wrapped_pos, spec.wrapped_arg)
+            inner_node = call_argument(node, spec.wrapped_pos, spec.wrapped_arg)
             inner = self.value(inner_node)
             if isinstance(inner, LayerVal):
                 wrapped = inner
@@ -608,16 +608,16 @@ class Evaluator:
     def _build_model(self, kind: str, node: ast.Call) -> Value:
         layers = ()
         if kind == "Sequential":
-            arg = _argument(node, 0, "layers")
+            arg = call_argument(node, 0, "layers")
             if arg is not None and isinstance(arg, (ast.List, ast.Tuple)):
                 layers = tuple((self.value(e), e) for e in arg.elts)
         return ModelVal(kind, node, layers)
 
     def _build_other_layer(self, name: str, node: ast.Call) -> Value:
         if name == "Dense":
-            units_node = _argument(node, 0, "units")
+            units_node = call_argument(node, 0, "units")
             return OtherLayer(name, node, _dim_or_none(self.value(units_node)) if units_node else None)
-        axis_node = _argument(node, 0, "axis")
+        axis_node = call_argument(node, 0, "axis")
         axis = -1
         if axis_node is not None:
             v = self.value(axis_node)
@@ -648,7 +648,7 @@ class Evaluator:
             units = cell.units
         else:
             units = inner.units
-        x_node = _argument(node, 0, "inputs") or _argument(node, None, "sequences")
+        x_node = call_argument(node, 0, "inputs") or call_argument(node, None, "sequences")
         x = self.value(x_node)
         shape = x.shape if isinstance(x, Array) else None
         if shape is not None and len(shape) != 3:
@@ -701,7 +701,7 @@ def _dim_nodes(shape_node: Optional[ast.AST], rank: int):
     return None
 
 
-def _argument(node: ast.Call, pos: Optional[int], name: Optional[str]) -> Optional[ast.AST]:
+def call_argument(node: ast.Call, pos: Optional[int], name: Optional[str]) -> Optional[ast.AST]:
     if name is not None:
         for kw in node.keywords:
             if kw.arg == name:
@@ -714,7 +714,7 @@ def _argument(node: ast.Call, pos: Optional[int], name: Optional[str]) -> Option
 
 
 def _axis(ev: Evaluator, node: ast.Call, pos: int) -> Optional[int]:
-    axis_node = _argument(node, pos, "axis")
+    axis_node = call_argument(node, pos, "axis")
     if axis_node is None:
         return 0 if ev.qualname(node.func) in ("numpy.concatenate",) else None
     v = ev.value(axis_node)

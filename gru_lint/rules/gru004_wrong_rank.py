@@ -32,7 +32,6 @@ Only states whose rank gru-lint can infer are checked.
 
 from __future__ import annotations
 
-from gru_lint.analysis.values import Array
 from gru_lint.rules._base import CRASHES, Rule, checkable_slots, diagnostic, expected_shape, found_shape, slot_shape, what
 
 RULE = Rule(
