@@ -136,6 +136,9 @@ class ScopeBuilder:
         elif isinstance(target, ast.Starred):
             self._bind_target(target.value, None, "other", stmt=stmt)
         elif isinstance(target, ast.Attribute):
+            if target.attr == "shape" and isinstance(target.value, ast.Name):
+                # ``h.shape = (1, 64)`` reshapes ``h`` in place: its value is no longer known.
+                self._bind(target.value.id, Binding("other", stmt, self.current))
             self._bind_attr(target, value if kind == "assign" and index is None else None,
                             stmt, index=index, count=count, starred=starred)
         # Subscript targets bind nothing.
