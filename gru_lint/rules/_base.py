@@ -60,6 +60,15 @@ def slot_shape(slot: Slot):
     return None
 
 
+def known_shapes(analysis: FileAnalysis):
+    """``(plan, slot, shape)`` for every state, in every call, whose shape is known."""
+    for plan in analysis.plans:
+        for slot in checkable_slots(plan):
+            shape = slot_shape(slot)
+            if shape is not None:
+                yield plan, slot, shape
+
+
 def checkable_slots(plan: Plan):
     """Slots of layers whose state shapes gru-lint checks (not ConvLSTM's spatial states)."""
     if plan.layer.innermost.spec.kind == "conv":

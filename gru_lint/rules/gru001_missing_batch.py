@@ -49,7 +49,7 @@ a loop or another module is not.
 from __future__ import annotations
 
 from gru_lint import fixes
-from gru_lint.rules._base import CRASHES, Rule, checkable_slots, diagnostic, expected_shape, found_shape, slot_shape, what
+from gru_lint.rules._base import CRASHES, Rule, diagnostic, expected_shape, found_shape, known_shapes, what
 
 RULE = Rule(
     code="GRU001",
@@ -63,14 +63,12 @@ RULE = Rule(
 
 
 def check(analysis):
-    for plan in analysis.plans:
-        for slot in checkable_slots(plan):
-            shape = slot_shape(slot)
-            if shape is None or len(shape) != 1:
-                continue
-            message = (
-                f"{plan.layer.display} expects {what(plan, slot)} of shape {expected_shape(slot)}; "
-                f"found {found_shape(slot)} — the batch dimension is missing"
-            )
-            yield diagnostic(analysis, RULE.code, message, slot.given.node, plan.layer,
-                             fix=fixes.missing_batch(analysis, plan, slot))
+    for plan, slot, shape in known_shapes(analysis):
+        if len(shape) != 1:
+            continue
+        message = (
+            f"{plan.layer.display} expects {what(plan, slot)} of shape {expected_shape(slot)}; "
+            f"found {found_shape(slot)} — the batch dimension is missing"
+        )
+        yield diagnostic(analysis, RULE.code, message, slot.given.node, plan.layer,
+                         fix=fixes.missing_batch(analysis, plan, slot))

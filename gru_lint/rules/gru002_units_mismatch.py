@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from gru_lint import fixes
 from gru_lint.analysis.values import dim_text, dims_differ
-from gru_lint.rules._base import CRASHES, Rule, checkable_slots, diagnostic, expected_shape, found_shape, slot_shape, what
+from gru_lint.rules._base import CRASHES, Rule, diagnostic, expected_shape, found_shape, known_shapes, what
 
 RULE = Rule(
     code="GRU002",
@@ -56,15 +56,13 @@ RULE = Rule(
 
 
 def check(analysis):
-    for plan in analysis.plans:
-        for slot in checkable_slots(plan):
-            shape = slot_shape(slot)
-            if shape is None or len(shape) != 2 or not dims_differ(shape[-1], slot.units):
-                continue
-            message = (
-                f"{plan.layer.display} expects {what(plan, slot)} of shape {expected_shape(slot)}; "
-                f"found {found_shape(slot)} — the last dimension must equal units "
-                f"({dim_text(slot.units)})"
-            )
-            yield diagnostic(analysis, RULE.code, message, slot.given.node, plan.layer,
-                             fix=fixes.units_mismatch(analysis, plan, slot))
+    for plan, slot, shape in known_shapes(analysis):
+        if len(shape) != 2 or not dims_differ(shape[-1], slot.units):
+            continue
+        message = (
+            f"{plan.layer.display} expects {what(plan, slot)} of shape {expected_shape(slot)}; "
+            f"found {found_shape(slot)} — the last dimension must equal units "
+            f"({dim_text(slot.units)})"
+        )
+        yield diagnostic(analysis, RULE.code, message, slot.given.node, plan.layer,
+                         fix=fixes.units_mismatch(analysis, plan, slot))
