@@ -51,18 +51,13 @@ class _Support:
     def __init__(self, analysis):
         self.analysis = analysis
         self.source = analysis.source
-        self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.source)]
+        self.text = analysis.positions  # the file's line table (``analysis.source.SourceText``)
         self._loads: Optional[Dict[str, List[ast.Name]]] = None
         self._has_input: Optional[bool] = None
 
     # positions
     def offset(self, line: int, byte_col: int) -> int:
-        start = self.starts[line - 1]
-        end = self.starts[line] if line < len(self.starts) else len(self.source)
-        text = self.source[start:end]
-        if text.isascii():
-            return start + byte_col
-        return start + len(text.encode("utf-8", "surrogatepass")[:byte_col].decode("utf-8", "replace"))
+        return self.text.offset(line, self.text.col(line, byte_col))
 
     def range(self, node: ast.AST) -> Tuple[int, int]:
         return (self.offset(node.lineno, node.col_offset),
@@ -74,11 +69,11 @@ class _Support:
 
     def line_end(self, line: int) -> Tuple[int, str]:
         """Offset just past line ``line`` (1-based) and that line's line break ("" at EOF)."""
-        if line < len(self.starts):
-            end = self.starts[line]
-            brk = self.source[self.starts[line - 1]:end]
-            return end, brk[len(brk.rstrip("\r\n")):]
-        return len(self.source), ""
+        lines = self.text.lines
+        if line > len(lines):
+            return len(self.source), ""
+        text = lines[line - 1]
+        return self.text.starts[line], text[len(text.rstrip("\r\n")):]
 
     # names
     def loads(self, name: str) -> List[ast.Name]:

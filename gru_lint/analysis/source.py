@@ -30,7 +30,7 @@ class SourceText:
         text = self.lines[line - 1]
         if text.isascii():
             return byte_col
-        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+        return len(text.encode("utf-8", "surrogatepass")[:byte_col].decode("utf-8", "replace"))
 
     def span(self, node: ast.AST) -> Span:
         line = node.lineno
