@@ -592,3 +592,56 @@ def _pure(analysis, node: ast.AST) -> bool:
         return all(_pure(analysis, a) for a in node.args) and all(
             k.arg is not None and _pure(analysis, k.value) for k in node.keywords)
     return False
+
+
+def _numpy_alias(analysis, at: ast.AST) -> Optional[str]:
+    """A module-level name for NumPy that means NumPy at ``at``."""
+    for name, bindings in analysis.scopes.module_scope.bindings.items():
+        if len(bindings) == 1 and bindings[0].kind == "import" and bindings[0].qualname == "numpy":
+            if _lookup(analysis, at, name) is bindings:
+                return name
+    return None
+
+
+@_guarded
+def complete_cells(analysis, plan) -> Optional[Fix]:
+    """GRU011: give the cells Keras would drop a zero state, as each cell's width (unsafe:
+    the layer's output changes, to what a full stack computes)."""
+    from gru_lint.analysis.states import misnested_groups
+
+    node, layer = plan.call.state_node, plan.layer
+    if not layer.is_stacked or not isinstance(node, (ast.List, ast.Tuple)) or not plan.groups:
+        return None
+    if len(plan.groups) >= len(layer.cells) or misnested_groups(plan):
+        return None
+    call = plan.call.call
+    numpy = _numpy_alias(analysis, call)
+    if numpy is None:
+        return None
+    batch = batch_expression(analysis, plan, Array((None, None), "numpy", ctor=call))
+    if batch is None or batch[1]:
+        return None
+    groups = []
+    for cell in layer.cells[len(plan.groups):]:
+        units = _units_expression(analysis, _CellSlot(cell), call)
+        if units is None:
+            return None
+        zero = f"{numpy}.zeros(({batch[0]}, {units}))"
+        groups.append(zero if cell.spec.state_count == 1 else "[" + ", ".join([zero] * cell.spec.state_count) + "]")
+    sup = support(analysis)
+    start, end = sup.range(node)
+    written = sup.source[start:end]
+    if "#" in written or written[:1] not in "([" or written[-1:] not in ")]":
+        return None
+    inner = written[1:-1].rstrip()
+    text = written[0] + inner + (" " if inner.endswith(",") else ", ") + ", ".join(groups) + written[-1]
+    return Fix(f"Give the dropped cells zero states: {_short(text)}", (Edit(start, end, text),),
+               Applicability.UNSAFE)
+
+
+class _CellSlot:
+    """What ``_units_expression`` reads of a slot, for a cell that has none."""
+
+    def __init__(self, cell):
+        self.cell = cell
+        self.units = cell.units

@@ -21,7 +21,11 @@ out = keras.layers.RNN(cells)(x, initial_state=[[h1, c1], [h2, c2]])
 ```
 
 ## Fix safety
-No fix.
+Unsafe, for a short list written in the call: the cells that get no state are given zero
+states of their own width (`np.zeros((batch, units))`, with the input's batch as written,
+or `x.shape[0]`), so that every cell runs -- which changes the layer's output to what the
+full stack computes. Only when NumPy is imported at module level. No fix for lists that
+are not nested per cell.
 
 ## Known limits
 Only cell lists written in the file (`RNN([GRUCell(8), LSTMCell(8)])`) are checked.
@@ -29,6 +33,7 @@ Only cell lists written in the file (`RNN([GRUCell(8), LSTMCell(8)])`) are check
 
 from __future__ import annotations
 
+from gru_lint import fixes
 from gru_lint.analysis.states import misnested_groups
 from gru_lint.rules._base import CRASHES, Rule, diagnostic
 
@@ -38,7 +43,7 @@ RULE = Rule(
     summary="A stacked `RNN([cells])` gets a state list that is short (cells are silently dropped) or not nested per cell.",
     triggers=(b"initial_state",),
     effects=CRASHES | {"output_changed", "state_ignored"},
-    fix_safety="none",
+    fix_safety="unsafe",
     doc=__doc__,
 )
 
@@ -64,7 +69,8 @@ def check(analysis):
         else:
             continue
         message = f"{layer.display} expects one state group per cell, {layout}; found {found}"
-        yield diagnostic(analysis, RULE.code, message, plan.call.state_node, layer)
+        fix = fixes.complete_cells(analysis, plan) if len(groups) < len(cells) else None
+        yield diagnostic(analysis, RULE.code, message, plan.call.state_node, layer, fix=fix)
 
 
 def _layout(cell, i) -> str:
