@@ -8,6 +8,8 @@ can hold a finding.
 from __future__ import annotations
 
 import ast
+import functools
+import re
 from dataclasses import dataclass
 from typing import List, Optional, Tuple, Union
 
@@ -15,6 +17,7 @@ from gru_lint.diagnostics import Diagnostic
 
 # Every Keras reference goes through an import spelled with "keras".
 _KERAS = "keras"
+_KERAS_BYTES = b"keras"
 
 
 @dataclass(frozen=True)
@@ -33,15 +36,18 @@ def might_matter(source: Union[str, bytes]) -> bool:
     True only if it mentions Keras and one of the tokens some rule needs
     (``rules.TRIGGERS``). Files that fail it are never parsed.
     """
+    if isinstance(source, str):
+        return _KERAS in source and _trigger_pattern(str).search(source) is not None
+    return _KERAS_BYTES in source and _trigger_pattern(bytes).search(source) is not None
+
+
+@functools.lru_cache(maxsize=None)
+def _trigger_pattern(kind):
+    """One regular expression for every rule's trigger tokens: a single scan per file."""
     from gru_lint.rules import TRIGGERS
 
-    if isinstance(source, str):
-        if _KERAS not in source:
-            return False
-        return any(t.decode() in source for t in TRIGGERS)
-    if _KERAS.encode() not in source:
-        return False
-    return any(t in source for t in TRIGGERS)
+    alternatives = b"|".join(re.escape(t) for t in TRIGGERS)
+    return re.compile(alternatives if kind is bytes else alternatives.decode())
 
 
 def parse(source: str) -> ast.Module:

@@ -9,6 +9,8 @@ inferred values.
 from __future__ import annotations
 
 import ast
+import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 from typing import List, Optional
@@ -22,6 +24,7 @@ from gru_lint.diagnostics import Span
 # A statement can hold a site only if its text holds one of these.
 SITE_TOKENS = ("initial_state", "return_state", "stateful", "Sequential", ".add(", "GRU", "LSTM",
                "RNN", "Bidirectional")
+_SITE_PATTERN = re.compile("|".join(re.escape(t) for t in SITE_TOKENS))
 
 MODEL_METHODS = frozenset({"predict", "fit", "evaluate", "predict_on_batch", "train_on_batch",
                            "test_on_batch"})
@@ -146,38 +149,31 @@ class FileAnalysis:
         calls: List[ast.Call] = []
         layer_names = set()
         seen = set()
+        hits = self._lines_matching(_SITE_PATTERN)
         for stmt, scope, block in self.scopes.statements:
-            text = self._header_text(stmt)
-            if text is None:
+            lines = _header_lines(stmt)
+            if lines is None:
                 continue
-            unpack = _is_call_unpacking(stmt)
-            if not unpack and not any(token in text for token in SITE_TOKENS):
+            if not _is_call_unpacking(stmt) and not any(line in hits for line in lines):
                 continue
             seen.add(id(stmt))
             self._examine(stmt, scope, block, calls)
             layer_names.update(self._layer_names(stmt))
         if layer_names:
-            wanted = tuple(f"{name}(" for name in layer_names)
+            wanted = re.compile("|".join(re.escape(f"{name}(") for name in sorted(layer_names)))
+            hits = self._lines_matching(wanted)
             for stmt, scope, block in self.scopes.statements:
-                if id(stmt) in seen:
-                    continue
-                text = self._header_text(stmt)
-                if text is not None and any(w in text for w in wanted):
+                lines = _header_lines(stmt)
+                if id(stmt) not in seen and lines is not None and any(line in hits for line in lines):
                     self._examine(stmt, scope, block, calls)
         if any(self._is_stateful(c) for c in self._stateful_candidates):
             for node in calls:
                 self._visit_stateful_call(node)
 
-    def _header_text(self, stmt: ast.stmt):
-        """The source of a statement, or of a compound statement's header; None for defs."""
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            return None
-        src = self.positions
-        end = stmt.end_lineno
-        body = getattr(stmt, "body", None)
-        if isinstance(body, list) and body:
-            end = max(stmt.lineno, body[0].lineno - 1)
-        return src.source[src.offset(stmt.lineno, 0):src.offset(end + 1, 0)]
+    def _lines_matching(self, pattern) -> set:
+        """The 1-based lines on which ``pattern`` matches, from one scan of the source."""
+        starts = self.positions.starts
+        return {bisect_right(starts, m.start()) for m in pattern.finditer(self.source)}
 
     def _examine(self, stmt, scope, block, calls):
         self.scopes.register_statement(stmt, scope)
@@ -297,6 +293,17 @@ class FileAnalysis:
         from gru_lint.analysis.states import plan_for
 
         return tuple(plan_for(call) for call in self.state_calls)
+
+
+def _header_lines(stmt: ast.stmt):
+    """The lines of a statement, or of a compound statement's header; None for defs."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return None
+    end = stmt.end_lineno
+    body = getattr(stmt, "body", None)
+    if isinstance(body, list) and body:
+        end = max(stmt.lineno, body[0].lineno - 1)
+    return range(stmt.lineno, end + 1)
 
 
 def _is_call_unpacking(stmt) -> bool:
