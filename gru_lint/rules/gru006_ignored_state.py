@@ -1,7 +1,8 @@
 """## What it does
 Reports states that Keras silently ignores: `GRU` reads only `initial_state[0]`, so a
 `GRU` given `[h, h]` or `[h, something_else]` runs and drops everything after the first
-state (and so does each direction of a `Bidirectional(GRU)` given twice its states).
+state. `Bidirectional(GRU)` splits its list in half and each direction does the same:
+given 3 or 4 states, it runs and ignores all but the first of each half.
 
 ## Why is this bad?
 Nothing fails: the model trains with states you did not intend. This usually means an
