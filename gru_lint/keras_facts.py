@@ -84,7 +84,8 @@ KERAS_PREFIXES = (
 # Where the layer classes live under ``keras`` (``keras.layers.GRU``,
 # ``keras.layers.recurrent.GRU`` in Keras 2, ``keras.src.layers.rnn.gru.GRU``).
 LAYER_MODULES = ("keras.layers", "keras.src.layers")
-MODEL_MODULES = ("keras", "keras.models", "keras.src.models")
+# Where the model classes live besides ``keras`` itself (``keras.engine`` in Keras 2).
+MODEL_MODULES = ("keras.models", "keras.src.models", "keras.engine")
 INPUT_NAMES = frozenset({"keras.Input", "keras.layers.Input", "keras.src.layers.Input"})
 
 # Array constructors: qualified name -> how the shape is given.

@@ -20,6 +20,7 @@ from gru_lint.analysis.source import SourceText
 from gru_lint.analysis.infer import Evaluator, call_argument, layer_class
 from gru_lint.analysis.values import Array, LayerVal, ModelVal, Opaque, Seq, Sym, Value
 from gru_lint.diagnostics import Span
+from gru_lint.keras_facts import CALLABLE_WITH_STATE
 
 # A statement can hold a site only if its text holds one of these.
 SITE_TOKENS = ("initial_state", "return_state", "stateful", "Sequential", ".add(", "GRU", "LSTM",
@@ -225,7 +226,7 @@ class FileAnalysis:
                 return
         callee = self.value(node.func)
         if isinstance(callee, LayerVal):
-            if callee.spec.kind == "cell":
+            if callee.spec.name not in CALLABLE_WITH_STATE:
                 return
             x_node = call_argument(node, 0, "inputs") or call_argument(node, None, "sequences")
             self.state_calls.append(
@@ -249,7 +250,7 @@ class FileAnalysis:
         if not isinstance(node.func, (ast.Name, ast.Attribute, ast.Call)):
             return
         callee = self.value(node.func)
-        if isinstance(callee, LayerVal) and callee.spec.kind != "cell":
+        if isinstance(callee, LayerVal) and callee.spec.name in CALLABLE_WITH_STATE:
             state_node = node.args[1]
             self.state_calls.append(StateCall(node, callee, state_node, self.value(state_node),
                                               self.value(node.args[0]), node.args[0]))
@@ -283,7 +284,7 @@ class FileAnalysis:
         if len(node.targets) != 1 or not isinstance(node.targets[0], (ast.Tuple, ast.List)):
             return
         callee = self.value(node.value.func)
-        if isinstance(callee, LayerVal) and callee.spec.kind != "cell":
+        if isinstance(callee, LayerVal) and callee.spec.name in CALLABLE_WITH_STATE:
             self.unpackings.append(Unpacking(node, node.targets[0], node.value, callee))
 
     # -- shared derived facts -----------------------------------------------------------

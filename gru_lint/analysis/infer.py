@@ -33,10 +33,12 @@ from gru_lint.analysis.values import (
 )
 from gru_lint.keras_facts import (
     ARRAY_CONSTRUCTORS,
+    BIDIRECTIONAL_FACTOR,
     INPUT_NAMES,
     LAYER_MODULES,
     LAYERS,
     MODELS,
+    MODEL_MODULES,
     SHAPE_FUNCTIONS,
     SHAPE_PRESERVING,
     SHAPE_PRESERVING_METHODS,
@@ -60,11 +62,10 @@ def layer_class(qualname: str) -> Optional[str]:
 
 def model_class(qualname: str) -> Optional[str]:
     module, _, name = qualname.rpartition(".")
-    if name not in MODELS or not module.startswith("keras"):
-        return None
-    if module.startswith("keras.layers"):
-        return None
-    return name
+    if name in MODELS and (module == "keras" or any(module == m or module.startswith(m + ".")
+                                                    for m in MODEL_MODULES)):
+        return name
+    return None
 
 
 def other_layer_class(qualname: str) -> Optional[str]:
@@ -664,7 +665,7 @@ class Evaluator:
             return UNKNOWN  # two widths: keep it simple and silent
         if layer.spec.kind == "bidirectional":
             if layer.merge_mode == "concat":
-                out_units = _mul_dim(units, 2)
+                out_units = _mul_dim(units, BIDIRECTIONAL_FACTOR)
             elif layer.merge_mode not in ("sum", "mul", "ave"):
                 return UNKNOWN
         out_shape = (batch, time, out_units) if layer.return_sequences else (batch, out_units)

@@ -38,6 +38,7 @@ reported by GRU006 instead (Keras ignores them silently).
 from __future__ import annotations
 
 from gru_lint import fixes
+from gru_lint.keras_facts import BIDIRECTIONAL_FACTOR
 from gru_lint.rules._base import CRASHES, Rule, diagnostic
 
 RULE = Rule(
@@ -64,9 +65,9 @@ def silently_ignored(plan) -> bool:
     if not inner.spec.ignores_extra_states or plan.bare:
         return False
     if layer.spec.kind == "bidirectional":
-        # Keras splits the list at len // 2: each half must hold at least one state.
-        half = len(plan.expected) // 2
-        forward = len(plan.given) // 2
+        # Keras splits the list in half, one per direction: each must hold its states.
+        half = len(plan.expected) // BIDIRECTIONAL_FACTOR
+        forward = len(plan.given) // BIDIRECTIONAL_FACTOR
         return len(plan.given) > len(plan.expected) and forward >= half and (
             len(plan.given) - forward >= half)
     return len(plan.given) > len(plan.expected)
