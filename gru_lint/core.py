@@ -60,45 +60,52 @@ def parse(source: str) -> ast.Module:
         raise SyntaxError("too deeply nested to parse") from None
 
 
-def analyse(source: str, tree: ast.Module = None):
+def analyse(source: str, tree: ast.Module = None, keras_version=None):
+    """The rules' view of ``source``; ``keras_version`` is 2, 3, or None/"auto" to detect it."""
     from gru_lint.analysis.facts import FileAnalysis
+    from gru_lint.keras_version import resolve
 
-    return FileAnalysis(source, tree if tree is not None else parse(source))
+    tree = tree if tree is not None else parse(source)
+    return FileAnalysis(source, tree, resolve(keras_version, tree))
 
 
-def check_source(source: str, path: str = "<string>", tree: ast.Module = None) -> List[Diagnostic]:
+def check_source(source: str, path: str = "<string>", tree: ast.Module = None,
+                 keras_version=None) -> List[Diagnostic]:
     """All diagnostics for ``source``, sorted by position.
 
     Raises SyntaxError when a file that can matter does not parse. Files the
     prefilter rejects are not parsed at all. ``tree``, when given, must be
     ``ast.parse(source)`` (flake8 hands its own over, so the file is parsed once).
+    ``keras_version`` (2, 3, or None/"auto": decided from the imports) selects the
+    Keras whose behaviour the rules describe.
     """
     if not might_matter(source):
         return []
     if not isinstance(tree, ast.Module):
         tree = parse(source)
     try:
-        analysis = analyse(source, tree)
+        analysis = analyse(source, tree, keras_version)
         return _run_rules(analysis)
     except RecursionError:
         return []  # absurdly deep code: nothing can be proven about it
 
 
 def _run_rules(analysis) -> List[Diagnostic]:
-    from gru_lint.rules import CHECKS
+    from gru_lint.rules import checks_for
 
     found = {}
-    for check in CHECKS:
+    for check in checks_for(analysis.keras_version):
         for diag in check(analysis):
             found.setdefault((diag.span, diag.code, diag.message), diag)
     return sorted(found.values(), key=Diagnostic.sort_key)
 
 
-def fix_source(source: str, *, unsafe: bool = False, wanted=None) -> FixResult:
+def fix_source(source: str, *, unsafe: bool = False, wanted=None,
+               keras_version=None) -> FixResult:
     """Apply the fixes gru-lint can prove, repeated until stable.
 
     ``wanted(diagnostics, text) -> diagnostics`` limits each round to some findings.
     """
     from gru_lint.fixer import fix_text
 
-    return fix_text(source, unsafe=unsafe, wanted=wanted)
+    return fix_text(source, unsafe=unsafe, wanted=wanted, keras_version=keras_version)

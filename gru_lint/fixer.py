@@ -97,14 +97,24 @@ def _parse_problem(text: str, original: str) -> Optional[str]:
     return None
 
 
-def fix_text(source: str, *, unsafe: bool = False, wanted=None) -> FixResult:
+def fix_text(source: str, *, unsafe: bool = False, wanted=None, keras_version=None) -> FixResult:
     """Apply every applicable fix, repeatedly, and return the fixed text (see module doc).
 
     ``wanted(diagnostics, text)``, when given, narrows each round to the findings the
     caller wants fixed (the command line passes its ``# noqa`` and ``--select`` filter).
+    ``keras_version`` is as for ``check_source``.
     """
     text = source
-    diagnostics: Sequence[Diagnostic] = check_source(text)
+    if keras_version in (None, "auto") and source:
+        # Decide once, on the input: a fix never changes which Keras the code is for.
+        try:
+            from gru_lint.core import parse
+            from gru_lint.keras_version import detect
+
+            keras_version = detect(parse(source))
+        except SyntaxError:
+            pass
+    diagnostics: Sequence[Diagnostic] = check_source(text, keras_version=keras_version)
     applied: List[Diagnostic] = []
     seen = {text}
     error = None
@@ -122,7 +132,7 @@ def fix_text(source: str, *, unsafe: bool = False, wanted=None) -> FixResult:
         text = new_text
         seen.add(text)
         applied.extend(used)
-        diagnostics = check_source(text)
+        diagnostics = check_source(text, keras_version=keras_version)
     if not applied:
         return FixResult(source, (), tuple(diagnostics), error)
     return FixResult(text, tuple(applied), tuple(diagnostics), error)

@@ -1,4 +1,4 @@
-"""What Keras 3 does, as data.
+"""What Keras 3 (and, where it differs, Keras 2) does, as data.
 
 Every fact the rules rely on lives here, so that a rule reads a table instead of
 testing layer names. Each entry is confirmed by the TensorFlow oracle tests
@@ -134,3 +134,88 @@ SHAPE_PRESERVING = frozenset(
     }
 )
 SHAPE_PRESERVING_METHODS = frozenset({"astype", "copy", "numpy"})
+
+
+# --------------------------------------------------------------------------- Keras versions
+
+# Imports that mark code written for Keras 2 (tf_keras, or tf.keras before TF 2.16):
+# a module named here, or anything below it.
+KERAS2_MODULES = (
+    "tf_keras",
+    "tensorflow.python.keras",
+    "keras.layers.recurrent",
+    "keras.layers.recurrent_v2",
+    "keras.layers.cudnn_recurrent",
+    "keras.engine",
+)
+# ``os.environ["TF_USE_LEGACY_KERAS"] = "1"`` makes ``tf.keras`` tf_keras (TF >= 2.16).
+LEGACY_KERAS_VARIABLE = "TF_USE_LEGACY_KERAS"
+LEGACY_KERAS_VALUES = frozenset({"1", "true", "True", "TRUE"})
+
+
+@dataclass(frozen=True)
+class KerasVersion:
+    """What one Keras major version does with the code the rules look at.
+
+    Keras 2 facts were measured under tf_keras 2.21 by the second oracle
+    (``tests/fixtures/keras2``, ``tests/fixtures/clean_keras2``).
+    """
+
+    major: int
+    name: str  # how messages name it
+    # tf.keras 2 checks every initial_state against ``cell.state_size`` when the layer is
+    # called (eager or symbolic) and raises ValueError; Keras 3 checks nothing.
+    checks_state_size: bool
+    # What happens to the states GRU does not take (Keras 3 reads only ``initial_state[0]``);
+    # ``{extra}`` is their number.
+    gru_extra_states: str
+    # What a stacked RNN([cells]) does with a short state list: ``{missing}`` cells get
+    # no state, ``{given}`` do.
+    short_stacked_states: str
+    # What a nested Python list of numbers as a state does.
+    nested_list_state: str
+    # What ``model(x, initial_state=...)`` on a Sequential/functional model does.
+    model_call_state: str
+    # The error of ``GRU(64, initial_state=h)``.
+    constructor_state_error: str
+    # A batch-1 state is broadcast over the batch in eager mode (and fails in graphs).
+    broadcasts_batch_one: bool
+    # ``layer.get_initial_state(x)`` with the inputs is the right call.
+    get_initial_state_takes_inputs: bool
+    # Layers whose ``return_runtime=True`` makes them return ``(output, runtime)``
+    # (without ``return_state``); elsewhere the keyword is rejected.
+    return_runtime_layers: frozenset
+
+
+KERAS3 = KerasVersion(
+    major=3,
+    name="Keras 3",
+    checks_state_size=False,
+    gru_extra_states="Keras silently ignores {extra} of them",
+    short_stacked_states=("Keras silently drops the {missing} cell(s) without a state: the "
+                          "layer's output comes from cell {given}"),
+    nested_list_state="reads it as {count} separate states, not as one array",
+    model_call_state="ignores it silently (or raises TypeError on symbolic inputs)",
+    constructor_state_error="'Unrecognized keyword arguments'",
+    broadcasts_batch_one=True,
+    get_initial_state_takes_inputs=False,
+    return_runtime_layers=frozenset(),
+)
+
+KERAS2 = KerasVersion(
+    major=2,
+    name="Keras 2",
+    checks_state_size=True,
+    gru_extra_states=("Keras 2 raises ValueError when the layer is called (not compatible "
+                      "with cell.state_size)"),
+    short_stacked_states=("Keras 2 raises ValueError when the layer is called (not compatible "
+                          "with cell.state_size)"),
+    nested_list_state="fails on it (AttributeError: 'float' object has no attribute 'shape')",
+    model_call_state="raises TypeError (call() got an unexpected keyword argument)",
+    constructor_state_error="TypeError 'Keyword argument not understood'",
+    broadcasts_batch_one=False,
+    get_initial_state_takes_inputs=True,
+    return_runtime_layers=frozenset({"GRU", "LSTM"}),
+)
+
+KERAS_VERSIONS = {2: KERAS2, 3: KERAS3}

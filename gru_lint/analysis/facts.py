@@ -20,7 +20,7 @@ from gru_lint.analysis.source import SourceText
 from gru_lint.analysis.infer import Evaluator, call_argument, layer_class
 from gru_lint.analysis.values import Array, LayerVal, ModelVal, Opaque, Seq, Sym, Value
 from gru_lint.diagnostics import Span
-from gru_lint.keras_facts import CALLABLE_WITH_STATE
+from gru_lint.keras_facts import CALLABLE_WITH_STATE, KERAS_VERSIONS
 
 # A statement can hold a site only if its text holds one of these.
 SITE_TOKENS = ("initial_state", "return_state", "stateful", "Sequential", ".add(", "GRU", "LSTM",
@@ -111,9 +111,12 @@ class Unpacking:
 
 
 class FileAnalysis:
-    def __init__(self, source: str, tree: ast.Module):
+    def __init__(self, source: str, tree: ast.Module, keras_version: int = 3):
         self.source = source
         self.tree = tree
+        # The Keras the file is written for (``gru_lint.keras_version``), and its facts.
+        self.keras_version = keras_version
+        self.keras = KERAS_VERSIONS[keras_version]
         self.scopes = sc.build_scopes(tree, source)
         self.positions = SourceText(source)
         self.evaluator = Evaluator(self.scopes, self.positions)

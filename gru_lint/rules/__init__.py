@@ -41,6 +41,16 @@ def _load():
 RULES: Dict[str, Rule]
 RULES, _MODULE_OF = _load()
 CHECKS = tuple(_MODULE_OF[code].check for code in sorted(RULES))
+_CHECKS_FOR = {
+    version: tuple(_MODULE_OF[code].check for code in sorted(RULES) if version in RULES[code].versions)
+    for version in (2, 3)
+}
+
+
+def checks_for(version: int):
+    """The checks of the rules that apply to code written for Keras ``version``."""
+    return _CHECKS_FOR[version]
+
 TRIGGERS: Tuple[bytes, ...] = tuple(sorted({t for r in RULES.values() for t in r.triggers}))
 
 

@@ -25,6 +25,25 @@ class Rule:
     effects: FrozenSet[str]
     fix_safety: str  # "safe", "unsafe", "sometimes" or "none", with the details in ``doc``
     doc: str
+    # The Keras major versions whose code the rule checks (``gru_lint.keras_version``):
+    # a rule about migrating to Keras 3 is silent on Keras 2 code.
+    versions: FrozenSet[int] = frozenset({2, 3})
+    # What the tf_keras oracle must observe on a marked Keras 2 fixture line, when it
+    # differs from ``effects`` (tf.keras 2 raises where Keras 3 is silent).
+    keras2_effects: Optional[FrozenSet[str]] = None
+
+    def effects_for(self, version: int) -> FrozenSet[str]:
+        if version == 2 and self.keras2_effects is not None:
+            return self.keras2_effects
+        return self.effects
+
+
+def state_size_note(analysis: FileAnalysis) -> str:
+    """For Keras 2 code: when tf.keras 2 reports a state that does not fit the layer."""
+    if analysis.keras.checks_state_size:
+        return (f"; {analysis.keras.name} raises ValueError when the layer is called "
+                f"(not compatible with cell.state_size)")
+    return ""
 
 
 def layer_note(analysis: FileAnalysis, layer: LayerVal) -> Tuple[Related, ...]:

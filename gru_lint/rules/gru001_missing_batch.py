@@ -49,7 +49,8 @@ a loop or another module is not.
 from __future__ import annotations
 
 from gru_lint import fixes
-from gru_lint.rules._base import CRASHES, Rule, diagnostic, expected_shape, found_shape, known_shapes, what
+from gru_lint.rules._base import (CRASHES, Rule, diagnostic, expected_shape, found_shape, known_shapes,
+                               state_size_note, what)
 
 RULE = Rule(
     code="GRU001",
@@ -69,6 +70,7 @@ def check(analysis):
         message = (
             f"{plan.layer.display} expects {what(plan, slot)} of shape {expected_shape(slot)}; "
             f"found {found_shape(slot)} — the batch dimension is missing"
+            f"{state_size_note(analysis)}"
         )
         yield diagnostic(analysis, RULE.code, message, slot.given.node, plan.layer,
                          fix=fixes.missing_batch(analysis, plan, slot))

@@ -42,7 +42,8 @@ from __future__ import annotations
 
 from gru_lint import fixes
 from gru_lint.analysis.values import dim_text, dims_differ
-from gru_lint.rules._base import CRASHES, Rule, diagnostic, expected_shape, found_shape, known_shapes, what
+from gru_lint.rules._base import (CRASHES, Rule, diagnostic, expected_shape, found_shape, known_shapes,
+                               state_size_note, what)
 
 RULE = Rule(
     code="GRU002",
@@ -62,7 +63,7 @@ def check(analysis):
         message = (
             f"{plan.layer.display} expects {what(plan, slot)} of shape {expected_shape(slot)}; "
             f"found {found_shape(slot)} — the last dimension must equal units "
-            f"({dim_text(slot.units)})"
+            f"({dim_text(slot.units)}){state_size_note(analysis)}"
         )
         yield diagnostic(analysis, RULE.code, message, slot.given.node, plan.layer,
                          fix=fixes.units_mismatch(analysis, plan, slot))

@@ -99,6 +99,6 @@ def _input_message(analysis, plan, slot, batch) -> str:
         f"batch {dim_text(plan.input_batch)} — expected ({dim_text(plan.input_batch)}, "
         f"{dim_text(slot.units)})"
     )
-    if batch == 1:
+    if batch == 1 and analysis.keras.broadcasts_batch_one:
         message += "; a batch of 1 is broadcast in eager mode but fails under tf.function, fit and predict"
     return message

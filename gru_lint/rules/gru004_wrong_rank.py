@@ -32,7 +32,8 @@ Only states whose rank gru-lint can infer are checked.
 
 from __future__ import annotations
 
-from gru_lint.rules._base import CRASHES, Rule, checkable_slots, diagnostic, expected_shape, found_shape, slot_shape, what
+from gru_lint.rules._base import (CRASHES, Rule, checkable_slots, diagnostic, expected_shape, found_shape,
+                               slot_shape, state_size_note, what)
 
 RULE = Rule(
     code="GRU004",
@@ -45,13 +46,18 @@ RULE = Rule(
 )
 
 
+def _keras(analysis) -> str:
+    return "Keras" if analysis.keras_version == 3 else analysis.keras.name
+
+
 def check(analysis):
     for plan in analysis.plans:
         if plan.numbers:
             count = len(plan.given) if plan.given is not None else 0
             message = (
-                f"{plan.layer.display}: initial_state is a nested Python list of numbers; Keras "
-                f"reads it as {count} separate states, not as one array — wrap it in np.array(...)"
+                f"{plan.layer.display}: initial_state is a nested Python list of numbers; "
+                f"{_keras(analysis)} {analysis.keras.nested_list_state.format(count=count)} — "
+                f"wrap it in np.array(...)"
             )
             yield diagnostic(analysis, RULE.code, message, plan.call.state_node, plan.layer)
             continue
@@ -63,5 +69,6 @@ def check(analysis):
             message = (
                 f"{plan.layer.display} expects {what(plan, slot)} of shape {expected_shape(slot)}; "
                 f"found {found_shape(slot)} — {problem}, but a state is 2-D"
+                f"{state_size_note(analysis)}"
             )
             yield diagnostic(analysis, RULE.code, message, slot.given.node, plan.layer)

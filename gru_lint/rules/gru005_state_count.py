@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from gru_lint import fixes
 from gru_lint.keras_facts import BIDIRECTIONAL_FACTOR
-from gru_lint.rules._base import CRASHES, Rule, diagnostic
+from gru_lint.rules._base import CRASHES, Rule, diagnostic, state_size_note
 
 RULE = Rule(
     code="GRU005",
@@ -88,6 +88,7 @@ def check(analysis):
             continue
         else:
             found = f"{len(plan.given)}"
-        message = f"{plan.layer.display} expects {expected_text(expected)}; found {found}"
+        message = (f"{plan.layer.display} expects {expected_text(expected)}; found {found}"
+                   f"{state_size_note(analysis)}")
         yield diagnostic(analysis, RULE.code, message, plan.call.state_node, plan.layer,
                          fix=fixes.lstm_pair(analysis, plan))

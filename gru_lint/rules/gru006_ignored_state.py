@@ -36,7 +36,7 @@ Only lists whose length is known statically are reported.
 from __future__ import annotations
 
 from gru_lint import fixes
-from gru_lint.rules._base import Rule, diagnostic
+from gru_lint.rules._base import CRASHES, Rule, diagnostic
 from gru_lint.rules.gru005_state_count import expected_text, silently_ignored
 
 RULE = Rule(
@@ -47,6 +47,7 @@ RULE = Rule(
     effects=frozenset({"state_ignored"}),
     fix_safety="safe",
     doc=__doc__,
+    keras2_effects=CRASHES,  # tf.keras 2 checks the count against cell.state_size
 )
 
 
@@ -59,7 +60,7 @@ def check(analysis):
         extra = len(plan.given) - len(plan.expected)
         message = (
             f"{plan.layer.display} takes {expected_text(plan.expected)}; found {len(plan.given)} — "
-            f"Keras silently ignores {extra} of them"
+            f"{analysis.keras.gru_extra_states.format(extra=extra)}"
         )
         yield diagnostic(analysis, RULE.code, message, plan.call.state_node, plan.layer,
                          fix=fixes.drop_ignored(analysis, plan))

@@ -45,21 +45,26 @@ RULE = Rule(
     effects=frozenset({"model_state_ignored", "raised"}),
     fix_safety="none",
     doc=__doc__,
+    keras2_effects=frozenset({"raised", "call_raised"}),  # tf.keras 2 raises TypeError
 )
+
+
+def _keras(analysis) -> str:
+    return "Keras" if analysis.keras_version == 3 else analysis.keras.name
 
 
 def check(analysis):
     for site in analysis.model_state_calls:
         message = (
-            f"`initial_state` passed to a {site.model.kind} call never reaches its layers: Keras "
-            f"ignores it silently (or raises TypeError on symbolic inputs) — call the recurrent "
+            f"`initial_state` passed to a {site.model.kind} call never reaches its layers: "
+            f"{_keras(analysis)} {analysis.keras.model_call_state} — call the recurrent "
             f"layer with the state in the functional API, or subclass Model and forward it"
         )
         yield diagnostic(analysis, RULE.code, message, site.keyword)
     for site in analysis.model_method_states:
         method = site.call.func.attr
         message = (
-            f"{site.model.kind}.{method}() does not take `initial_state` (Keras raises TypeError) — "
+            f"{site.model.kind}.{method}() does not take `initial_state` ({_keras(analysis)} raises TypeError) — "
             f"make the state a model input instead"
         )
         yield diagnostic(analysis, RULE.code, message, site.keyword)

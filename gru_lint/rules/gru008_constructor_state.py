@@ -39,11 +39,16 @@ RULE = Rule(
 )
 
 
+def _keras(analysis) -> str:
+    return "Keras" if analysis.keras_version == 3 else analysis.keras.name
+
+
 def check(analysis):
     for site in analysis.constructor_states:
         message = (
-            f"`initial_state` is not an argument of the {site.name} constructor (Keras raises "
-            f"'Unrecognized keyword arguments') — pass it when calling the layer: "
+            f"`initial_state` is not an argument of the {site.name} constructor "
+            f"({_keras(analysis)} raises {analysis.keras.constructor_state_error}) — pass it when "
+            f"calling the layer: "
             f"layer(x, initial_state=...)"
         )
         yield diagnostic(analysis, RULE.code, message, site.keyword)

@@ -21,6 +21,12 @@ out, h = keras.layers.LSTM(64, return_state=True)(x)
 out, h, c = keras.layers.LSTM(64, return_state=True)(x)
 ```
 
+## Keras 2
+tf.keras 2's `GRU` and `LSTM` take a test-only `return_runtime=True` flag: without
+`return_state` the layer then returns `(output, runtime)`, two values. In Keras 2 code
+(`import tf_keras`, ...) that is understood; in Keras 3 code the flag is not an argument
+and the unpacking is not checked.
+
 ## Fix safety
 No fix: which names the following code expects cannot be known.
 
@@ -46,6 +52,17 @@ RULE = Rule(
 )
 
 
+def _return_runtime(analysis, layer):
+    """``return_runtime=`` of the layer's constructor: True, False, None (unknown), or
+    "absent" when it is not given."""
+    for kw in layer.node.keywords:
+        if kw.arg == "return_runtime":
+            if isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, bool):
+                return kw.value.value
+            return None
+    return "absent"
+
+
 def check(analysis):
     for site in analysis.unpackings:
         layer = site.layer
@@ -54,7 +71,18 @@ def check(analysis):
         targets = site.target.elts
         starred = any(isinstance(t, ast.Starred) for t in targets)
         names = len(targets)
-        if layer.return_state:
+        runtime = _return_runtime(analysis, layer)
+        if runtime != "absent":
+            if runtime is None or layer.spec.name not in analysis.keras.return_runtime_layers:
+                continue  # unknown, or not a flag of this Keras: another problem
+        if runtime is True and not layer.return_state:
+            if (names - 1 <= 2) if starred else (names == 2):
+                continue
+            message = (
+                f"{layer.display} with return_runtime=True returns 2 values [output, runtime] "
+                f"in {analysis.keras.name}; unpacked into {names} names"
+            )
+        elif layer.return_state:
             states = layer.states()
             if states is None:
                 continue

@@ -62,8 +62,8 @@ def check(analysis):
         elif misnested:
             found = f"{len(groups)} items, not nested per cell"
         elif len(groups) < len(cells):
-            found = (f"{len(groups)} — Keras silently drops the {len(cells) - len(groups)} "
-                     f"cell(s) without a state: the layer's output comes from cell {len(groups)}")
+            found = f"{len(groups)} — " + analysis.keras.short_stacked_states.format(
+                missing=len(cells) - len(groups), given=len(groups))
         elif len(groups) > len(cells):
             found = f"{len(groups)}, more groups than cells"
         else:

@@ -16,6 +16,11 @@ states = gru.get_initial_state(x)
 states = gru.get_initial_state(batch_size=keras.ops.shape(x)[0])
 ```
 
+## Keras 2
+`get_initial_state(inputs)` is the Keras 2 signature (and `batch_size=` raises
+`TypeError` there), so the rule is silent on code written for Keras 2 (`import tf_keras`,
+`tensorflow.python.keras`, ..., or `--keras-version 2`).
+
 ## Fix safety
 No fix yet.
 
@@ -36,6 +41,7 @@ RULE = Rule(
     effects=frozenset({"raised"}),
     fix_safety="none",
     doc=__doc__,
+    versions=frozenset({3}),  # a Keras 3 migration rule: correct Keras 2 code
 )
 
 
