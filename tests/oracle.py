@@ -44,6 +44,12 @@ Observation kinds
     The oracle itself failed while checking a call (a harness bug, never a
     Keras verdict).
 
+Keras 2
+-------
+``observe(path, flavour="tf_keras")`` runs a fixture written for Keras 2 (it imports
+``tf_keras``) with tf_keras's classes intercepted instead of Keras 3's; the
+observations mean the same.
+
 Calls on symbolic ``KerasTensor`` inputs (functional model building) are
 concretised: each KerasTensor is replaced by a random array of its shape,
 ``CONCRETE_BATCH`` standing for an unknown batch dimension and ``CONCRETE_DIM``
@@ -334,12 +340,33 @@ def _describe(o: Observation) -> str:
 # --------------------------------------------------------------------------
 
 _TF: Any = None
-_KERAS: Any = None
+_KERAS: Any = None  # the Keras being observed: Keras 3, or tf_keras for Keras 2 fixtures
+_KERAS3: Any = None
+_KERAS_TENSOR: Any = None
 _NP: Any = None
+# tf_keras rejects NumPy arrays as eager states: the arrays the oracle makes are tensors there.
+_TENSOR_ARRAYS = False
+FLAVOURS = ("keras", "tf_keras")
+
+
+def _use(flavour: str) -> None:
+    """Observe Keras 3 (``"keras"``) or tf_keras 2 (``"tf_keras"``)."""
+    global _KERAS, _KERAS_TENSOR, _TENSOR_ARRAYS
+    _load()
+    _TENSOR_ARRAYS = flavour == "tf_keras"
+    if flavour == "tf_keras":
+        import tf_keras
+        from tf_keras.src.engine.keras_tensor import KerasTensor
+
+        _KERAS, _KERAS_TENSOR = tf_keras, KerasTensor
+    elif flavour == "keras":
+        _KERAS, _KERAS_TENSOR = _KERAS3, _KERAS3.KerasTensor
+    else:
+        raise ValueError(f"unknown Keras flavour {flavour!r}")
 
 
 def _load() -> None:
-    global _TF, _KERAS, _NP
+    global _TF, _KERAS, _KERAS3, _KERAS_TENSOR, _NP
     if _TF is not None:
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -356,7 +383,7 @@ def _load() -> None:
         absl_logging.set_verbosity(absl_logging.FATAL)
     except Exception:  # pragma: no cover
         pass
-    _NP, _TF, _KERAS = np, tf, keras
+    _NP, _TF, _KERAS, _KERAS3, _KERAS_TENSOR = np, tf, keras, keras, keras.KerasTensor
 
 
 def _reset_keras_globals() -> None:
@@ -366,14 +393,22 @@ def _reset_keras_globals() -> None:
     except Exception:  # pragma: no cover
         pass
     try:
-        keras.config.set_floatx("float32")
+        config = getattr(keras, "config", None) or keras.backend
+        config.set_floatx("float32")
         keras.mixed_precision.set_global_policy("float32")
     except Exception:  # pragma: no cover
         pass
 
 
+def _clear_session() -> None:
+    try:
+        _KERAS.backend.clear_session(free_memory=False)
+    except TypeError:  # tf_keras: no free_memory argument
+        _KERAS.backend.clear_session()
+
+
 def _fresh_case() -> None:
-    _KERAS.backend.clear_session(free_memory=False)
+    _clear_session()
     _KERAS.utils.set_random_seed(SEED)
 
 
@@ -541,7 +576,7 @@ def _signature(struct: Any) -> tuple:
 
 
 def _is_keras_tensor(x: Any) -> bool:
-    return isinstance(x, _KERAS.KerasTensor)
+    return isinstance(x, _KERAS_TENSOR)
 
 
 def _is_graph_tensor(x: Any) -> bool:
@@ -555,7 +590,8 @@ def _is_array(x: Any) -> bool:
         return False
     if isinstance(x, (np.ndarray, np.generic, tf.Tensor, tf.Variable)):
         return True
-    if isinstance(x, _KERAS.Variable) or _is_keras_tensor(x):
+    variable = getattr(_KERAS, "Variable", None)
+    if (variable is not None and isinstance(x, variable)) or _is_keras_tensor(x):
         return True
     return hasattr(x, "shape") and hasattr(x, "dtype")
 
@@ -612,10 +648,12 @@ def _random_array(shape: tuple[int, ...], dtype: Any, rng: Any) -> Any:
         getattr(dtype, "as_numpy_dtype", dtype) if not isinstance(dtype, str) else dtype
     )
     if dtype == np.bool_:
-        return np.ones(shape, dtype=bool)
-    if np.issubdtype(dtype, np.integer):
-        return rng.integers(0, 2, size=shape).astype(dtype)
-    return rng.standard_normal(shape).astype(dtype)
+        arr = np.ones(shape, dtype=bool)
+    elif np.issubdtype(dtype, np.integer):
+        arr = rng.integers(0, 2, size=shape).astype(dtype)
+    else:
+        arr = rng.standard_normal(shape).astype(dtype)
+    return _TF.convert_to_tensor(arr) if _TENSOR_ARRAYS else arr
 
 
 class _Unconcretisable(Exception):
@@ -656,10 +694,14 @@ def _perturbed(leaf: Any) -> Any:
     np = _NP
     arr = np.asarray(leaf)
     if arr.dtype == np.bool_:
-        return np.logical_not(arr)
-    if not np.issubdtype(arr.dtype, np.number):
+        out = np.logical_not(arr)
+    elif not np.issubdtype(arr.dtype, np.number):
         return None
-    return (arr + np.ones((), dtype=arr.dtype)).astype(arr.dtype)
+    else:
+        out = (arr + np.ones((), dtype=arr.dtype)).astype(arr.dtype)
+    if _TENSOR_ARRAYS and not isinstance(leaf, np.ndarray):
+        return _TF.convert_to_tensor(out)
+    return out
 
 
 def _replace_leaf(struct: Any, index: int, value: Any) -> Any:
@@ -1073,13 +1115,16 @@ def _execute(
             if saved_main is not None:
                 sys.modules["__main__"] = saved_main
             _reset_keras_globals()
-            _KERAS.backend.clear_session(free_memory=False)
+            _clear_session()
 
 
-def observe(path: str | os.PathLike) -> list[Observation]:
-    """Run the fixture under Keras with recurrent calls intercepted; return observations."""
+def observe(path: str | os.PathLike, flavour: str = "keras") -> list[Observation]:
+    """Run the fixture under Keras with recurrent calls intercepted; return observations.
+
+    ``flavour`` is ``"keras"`` (Keras 3) or ``"tf_keras"`` (Keras 2 fixtures).
+    """
     global _ACTIVE
-    _load()
+    _use(flavour)
     filename = str(Path(path).resolve())
     try:
         ranges = statement_ranges(filename)
@@ -1106,8 +1151,9 @@ def observe(path: str | os.PathLike) -> list[Observation]:
     return rec.observations
 
 
-def run_fixture(path: str | os.PathLike) -> list[CaseResult]:
+def run_fixture(path: str | os.PathLike, flavour: str = "keras") -> list[CaseResult]:
     """Run the fixture's cases with nothing patched; one result per case."""
+    _use(flavour)
     results: dict[str, str | None] = {}
     order: list[str] = []
 

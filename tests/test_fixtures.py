@@ -5,6 +5,10 @@ Each file under ``tests/fixtures/`` marks the lines gru-lint must report with
 unmarked line fails, and so does a marker gru-lint does not report. The oracle then
 runs every fixture under TensorFlow and checks that each marked line really fails or
 misbehaves the way its rule says, and that every unmarked layer call runs cleanly.
+
+Fixtures in folders named ``keras2`` (``keras2/``, ``clean_keras2/``) are Keras 2 code
+(they import ``tf_keras``): gru-lint must judge them as Keras 2, and the second oracle
+runs them under tf_keras 2.21, checking each rule's Keras 2 effects.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from gru_lint.core import check_source
+from gru_lint.core import check_source, parse
+from gru_lint.keras_version import detect
 from gru_lint.rules import RULES
 
 HERE = Path(__file__).parent
@@ -21,6 +26,14 @@ FIXTURE_DIR = HERE / "fixtures"
 FIXTURES = sorted(p for p in FIXTURE_DIR.rglob("*.py") if not p.name.endswith(".fixed.py"))
 CLEAN = [p for p in FIXTURES if p.parent.name.startswith("clean")]
 EFFECTS = {code: rule.effects for code, rule in RULES.items()}
+EFFECTS_FOR = {v: {code: rule.effects_for(v) for code, rule in RULES.items()} for v in (2, 3)}
+KERAS2 = [p for p in FIXTURES if p.parent.name.endswith("keras2")]
+KERAS3_ONLY = {code for code, rule in RULES.items() if rule.versions == frozenset({3})}
+
+
+def keras_version_of(path: Path) -> int:
+    """2 for the fixtures written for Keras 2 (run under tf_keras), else 3."""
+    return 2 if path.parent.name.endswith("keras2") else 3
 
 
 def _id(path: Path) -> str:
@@ -62,10 +75,30 @@ def test_enough_fixtures():
     assert len(FIXTURES) >= 100 and len(CLEAN) >= 20
 
 
+def test_enough_keras2_fixtures():
+    assert len(KERAS2) >= 5
+    assert any(p.parent.name.startswith("clean") for p in KERAS2)
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=_id)
+def test_keras_version_is_detected(path):
+    assert detect(parse(path.read_text(encoding="utf-8"))) == keras_version_of(path)
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=_id)
+def test_no_keras3_only_finding_on_keras2_code(path):
+    """Any fixture, judged as Keras 2 code, gets no Keras-3-only finding (GRU013)."""
+    diagnostics = check_source(path.read_text(encoding="utf-8"), str(path), keras_version=2)
+    assert not [d for d in diagnostics if d.code in KERAS3_ONLY]
+
+
 @pytest.mark.oracle
 @pytest.mark.parametrize("path", FIXTURES, ids=_id)
 def test_keras_agrees(path):
+    """Keras 3 fixtures under Keras 3, Keras 2 fixtures under tf_keras (the second oracle)."""
     from oracle import observe, parse_markers, verdict
 
-    problems = verdict(observe(path), parse_markers(path), EFFECTS)
+    version = keras_version_of(path)
+    flavour = "tf_keras" if version == 2 else "keras"
+    problems = verdict(observe(path, flavour), parse_markers(path), EFFECTS_FOR[version])
     assert not problems, "\n".join(problems)
