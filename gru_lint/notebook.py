@@ -471,6 +471,15 @@ class Notebook:
             separator = "," + (opening if opening else " ")
         return "[" + opening + separator.join(items) + closing + "]"
 
+    def fixed(self, new_program: str) -> bytes:
+        """The notebook's bytes once its program (``virtual.text``) became ``new_program``.
+
+        The very input bytes when no cell changed; :class:`NotebookError` when the change
+        cannot be put back into cells.
+        """
+        sources = self.virtual.split(new_program)
+        return self.with_sources(sources) if sources else self.data
+
     def with_sources(self, sources: Dict[int, str]) -> bytes:
         """The notebook's bytes with the given cells' sources replaced, nothing else touched."""
         text = self.text

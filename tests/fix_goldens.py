@@ -10,6 +10,9 @@ fixes, and says whether the stored goldens agree. Goldens, next to the fixture:
 * ``NAME.unsafe.fixed.py``: the output with unsafe fixes too, when it differs from
   the safe output.
 
+Notebooks (``NAME.ipynb``) get ``NAME.fixed.ipynb`` and ``NAME.unsafe.fixed.ipynb``
+the same way: the notebook with its code cells fixed as one program.
+
 ``--write`` stores the current output as the goldens (and deletes goldens that are no
 longer needed). Read every diff before committing a golden.
 """
@@ -29,15 +32,21 @@ FIXTURE_DIR = HERE / "fixtures"
 
 
 def golden_paths(path: Path):
-    stem = path.name[: -len(".py")]
-    return path.with_name(stem + ".fixed.py"), path.with_name(stem + ".unsafe.fixed.py")
+    suffix = path.suffix
+    stem = path.name[: -len(suffix)]
+    return (path.with_name(stem + ".fixed" + suffix),
+            path.with_name(stem + ".unsafe.fixed" + suffix))
 
 
 def is_fixture(path: Path) -> bool:
+    if path.suffix == ".ipynb":
+        return not path.name.endswith(".fixed.ipynb") and not path.name.startswith("invalid_")
     return path.suffix == ".py" and not path.name.endswith(".fixed.py")
 
 
 def read(path: Path) -> str:
+    if path.suffix == ".ipynb":  # compared and written byte for byte
+        return path.read_bytes().decode("utf-8")
     with open(path, encoding="utf-8", newline="") as fh:
         return fh.read()
 
@@ -47,9 +56,21 @@ def write(path: Path, text: str) -> None:
         fh.write(text)
 
 
+def fix_notebook(data: bytes, unsafe: bool = False) -> bytes:
+    """A notebook's bytes with its code cells fixed as one program."""
+    from gru_lint.notebook import read_notebook
+
+    notebook = read_notebook(data)
+    return notebook.fixed(fix_source(notebook.virtual.text, unsafe=unsafe).text)
+
+
 def expected(path: Path):
-    """(safe output, unsafe output) of the fixer on ``path``."""
+    """(input, safe output, unsafe output) of the fixer on ``path``."""
     text = read(path)
+    if path.suffix == ".ipynb":
+        data = path.read_bytes()
+        return (text, fix_notebook(data).decode("utf-8"),
+                fix_notebook(data, unsafe=True).decode("utf-8"))
     return text, fix_source(text).text, fix_source(text, unsafe=True).text
 
 
@@ -62,7 +83,7 @@ def main(argv) -> int:
     do_write = "--write" in argv
     paths = [Path(a).resolve() for a in argv if not a.startswith("--")]
     if not paths:
-        paths = sorted(p for p in FIXTURE_DIR.rglob("*.py") if is_fixture(p))
+        paths = sorted(p for p in FIXTURE_DIR.rglob("*") if p.is_file() and is_fixture(p))
     stale = 0
     for path in paths:
         original, safe, unsafe = expected(path)

@@ -44,6 +44,15 @@ Observation kinds
     The oracle itself failed while checking a call (a harness bug, never a
     Keras verdict).
 
+Notebooks
+---------
+``notebook_program(path, directory)`` writes a notebook's code cells, in order and
+with IPython syntax masked line for line (``gru_lint.notebook``), as one program
+file; ``observe`` and ``parse_markers`` then work on it as on any fixture, and
+``get_ipython()`` (what masked ``x = !cmd`` lines call) returns None. Such a program
+runs cell by cell in one namespace, as Jupyter's "run all" with errors allowed: each
+cell is a case (``"cell 5"``), and an exception ends only its own cell.
+
 Keras 2
 -------
 ``observe(path, flavour="tf_keras")`` runs a fixture written for Keras 2 (it imports
@@ -85,6 +94,7 @@ __all__ = [
     "SEED",
     "CaseResult",
     "Observation",
+    "notebook_program",
     "observe",
     "parse_markers",
     "run_fixture",
@@ -1048,6 +1058,41 @@ def _patched():
 # --------------------------------------------------------------------------
 
 
+def notebook_program(path: str | os.PathLike, directory: str | os.PathLike) -> Path:
+    """The code cells of the notebook at ``path`` as one program file in ``directory``."""
+    from gru_lint.notebook import read_notebook
+
+    notebook = read_notebook(Path(path).read_bytes(), str(path))
+    target = Path(directory) / (Path(path).stem + "_cells.py")
+    target.write_text(notebook.virtual.text, encoding="utf-8")
+    return target
+
+
+_CELL_MARK = re.compile(r"^# gru-lint notebook cell (\d+)$", re.MULTILINE)
+
+
+def _notebook_cells(source: str, filename: str) -> list[tuple[str, Any]] | None:
+    """``[(case name, code)]`` for a program written by ``notebook_program``, else None.
+
+    Each cell's code is compiled with its lines where they are in the program.
+    """
+    marks = list(_CELL_MARK.finditer(source))
+    if not marks or marks[0].start() != 0:
+        return None
+    cells = []
+    for i, mark in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(source)
+        padding = "\n" * source.count("\n", 0, mark.start())
+        code = compile(padding + source[mark.start():end], filename, "exec")
+        cells.append((f"cell {mark.group(1)}", code))
+    return cells
+
+
+def _no_ipython() -> None:
+    """``get_ipython()`` outside IPython: what masked ``x = !cmd`` lines call."""
+    return None
+
+
 def _case_names(tree: ast.Module) -> list[str]:
     return [
         node.name
@@ -1074,17 +1119,20 @@ def _execute(
         on_error(MODULE_CASE, exc)
         return
     cases = _case_names(tree)
+    cells = _notebook_cells(source, filename)
 
     module = types.ModuleType("__main__")
     module.__file__ = filename
     module.__dict__["__builtins__"] = builtins
+    module.__dict__["get_ipython"] = _no_ipython
     saved_main = sys.modules.get("__main__")
     saved_argv = sys.argv[:]
     saved_cwd = os.getcwd()
 
-    def run(name: str, fn: Callable[[], Any]) -> None:
+    def run(name: str, fn: Callable[[], Any], fresh: bool = True) -> None:
         on_case(name)
-        _fresh_case()
+        if fresh:
+            _fresh_case()
         try:
             fn()
         except SystemExit as exc:
@@ -1104,7 +1152,13 @@ def _execute(
         sys.argv = [filename]
         os.chdir(workdir)
         try:
-            run(MODULE_CASE, lambda: exec(code, module.__dict__))
+            if cells is not None:  # a notebook: cells share one session, as in a kernel
+                _fresh_case()
+                for name, cell_code in cells:
+                    run(name, lambda c=cell_code: exec(c, module.__dict__), fresh=False)
+                cases = []
+            else:
+                run(MODULE_CASE, lambda: exec(code, module.__dict__))
             for name in cases:
                 fn = module.__dict__.get(name)
                 if callable(fn):

@@ -127,10 +127,15 @@ def test_golden_runs_under_keras(golden):
     """What gru-lint still reports in a golden fails under Keras; everything else runs."""
     from oracle import observe, verdict
 
+    from gru_lint.core import parse
+    from gru_lint.keras_version import detect
+
     markers = {}
     for diag in check_source(read(golden)):
         markers.setdefault(diag.line, set()).add(diag.code)
-    problems = verdict(observe(golden), markers, EFFECTS)
+    version = detect(parse(read(golden)))  # Keras 2 goldens run under tf_keras
+    effects = {code: rule.effects_for(version) for code, rule in RULES.items()}
+    problems = verdict(observe(golden, "tf_keras" if version == 2 else "keras"), markers, effects)
     assert not problems, "\n".join(problems)
 
 
@@ -576,3 +581,104 @@ def test_cli_fix_writes_the_golden(tmp_path, capsys, monkeypatch):
     assert code == 1  # with --fix: a file was changed
     assert "fixed 6 findings" in err
     assert target.read_bytes() == golden_paths(fixture)[0].read_bytes()
+
+
+# --------------------------------------------------------------------------- notebooks
+#
+# ``NAME.fixed.ipynb`` / ``NAME.unsafe.fixed.ipynb``: the notebook with its code cells
+# fixed as one program (``tests/fix_goldens.py`` shows and stores them), compared byte
+# for byte.
+
+NOTEBOOKS = sorted(p for p in FIXTURE_DIR.rglob("*.ipynb")
+                   if not p.name.endswith(".fixed.ipynb") and not p.name.startswith("invalid_"))
+NOTEBOOK_GOLDENS = sorted(FIXTURE_DIR.rglob("*.fixed.ipynb"))
+
+
+def _fix_notebook(data: bytes, unsafe: bool = False) -> bytes:
+    from gru_lint.notebook import read_notebook
+
+    notebook = read_notebook(data)
+    return notebook.fixed(fix_source(notebook.virtual.text, unsafe=unsafe).text)
+
+
+def _notebook_fixture_of(golden: Path) -> Path:
+    for suffix in (".unsafe.fixed.ipynb", ".fixed.ipynb"):
+        if golden.name.endswith(suffix):
+            return golden.with_name(golden.name[: -len(suffix)] + ".ipynb")
+    raise AssertionError(golden)
+
+
+def test_enough_notebook_goldens():
+    assert len(NOTEBOOK_GOLDENS) >= 3
+    assert any(g.name.endswith(".unsafe.fixed.ipynb") for g in NOTEBOOK_GOLDENS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
+def test_notebook_fix_matches_golden(path):
+    data = path.read_bytes()
+    stem = path.name[: -len(".ipynb")]
+    safe_golden = path.with_name(stem + ".fixed.ipynb")
+    unsafe_golden = path.with_name(stem + ".unsafe.fixed.ipynb")
+    safe = safe_golden.read_bytes() if safe_golden.exists() else data
+    unsafe = unsafe_golden.read_bytes() if unsafe_golden.exists() else safe
+    hint = f"review and store with: python tests/fix_goldens.py --write {path.relative_to(ROOT)}"
+    assert _fix_notebook(data) == safe, hint
+    assert _fix_notebook(data, unsafe=True) == unsafe, hint
+
+
+@pytest.mark.parametrize("golden", NOTEBOOK_GOLDENS, ids=_id)
+def test_fixing_a_notebook_golden_changes_nothing(golden):
+    data = golden.read_bytes()
+    assert _fix_notebook(data, unsafe=".unsafe." in golden.name) == data
+
+
+@pytest.mark.parametrize("golden", NOTEBOOK_GOLDENS, ids=_id)
+def test_notebook_fix_touches_only_code_cell_sources(golden):
+    """Outputs, counts, metadata, ids, markdown, key order, layout: all byte for byte."""
+    import difflib
+    import json
+
+    before = _notebook_fixture_of(golden).read_bytes()
+    after = golden.read_bytes()
+    old, new = json.loads(before), json.loads(after)
+    for key in set(old) | set(new):
+        if key != "cells":
+            assert old.get(key) == new.get(key)
+    assert len(old["cells"]) == len(new["cells"])
+    for a, b in zip(old["cells"], new["cells"]):
+        assert list(a) == list(b)  # key order
+        assert {k: v for k, v in a.items() if k != "source"} == {
+            k: v for k, v in b.items() if k != "source"}
+        if a["cell_type"] != "code":
+            assert a["source"] == b["source"]
+    old_lines = before.decode("utf-8").splitlines(True)
+    new_lines = after.decode("utf-8").splitlines(True)
+    assert len(old_lines) == len(new_lines)
+    changed = [line for line in difflib.ndiff(old_lines, new_lines) if line[:1] in "+-"]
+    assert changed
+    for line in changed:  # a line of a source list, or a one-string source
+        body = line[2:].strip()
+        assert body.startswith('"') and (body.startswith('"source": "') or '": ' not in body), line
+    assert after.endswith(b"\n") == before.endswith(b"\n")
+    assert after.count(b"\r\n") == before.count(b"\r\n")
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("golden", NOTEBOOK_GOLDENS, ids=_id)
+def test_notebook_golden_runs_under_keras(golden, tmp_path):
+    """The fixed notebook's code cells run as one program; what is still reported fails."""
+    from gru_lint.keras_version import detect
+    from gru_lint.core import parse
+    from gru_lint.notebook import read_notebook
+    from oracle import notebook_program, observe, verdict
+
+    notebook = read_notebook(golden.read_bytes())
+    program = notebook_program(golden, tmp_path)
+    version = detect(parse(notebook.virtual.text))
+    markers = {}
+    for diag in check_source(notebook.virtual.text):
+        markers.setdefault(diag.line, set()).add(diag.code)
+    effects = {code: rule.effects_for(version) for code, rule in RULES.items()}
+    flavour = "tf_keras" if version == 2 else "keras"
+    problems = verdict(observe(program, flavour), markers, effects)
+    assert not problems, "\n".join(problems)

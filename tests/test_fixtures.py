@@ -102,3 +102,80 @@ def test_keras_agrees(path):
     flavour = "tf_keras" if version == 2 else "keras"
     problems = verdict(observe(path, flavour), parse_markers(path), EFFECTS_FOR[version])
     assert not problems, "\n".join(problems)
+
+
+# --------------------------------------------------------------------------- notebooks
+#
+# ``*.ipynb`` fixtures carry their markers in code cells; findings are compared as
+# (cell, line in cell, code), cells counted over all cells as ruff counts them. A
+# notebook named ``invalid_*`` is not valid notebook JSON and must be refused.
+
+NOTEBOOKS = sorted(p for p in FIXTURE_DIR.rglob("*.ipynb") if not p.name.endswith(".fixed.ipynb"))
+VALID_NOTEBOOKS = [p for p in NOTEBOOKS if not p.name.startswith("invalid_")]
+INVALID_NOTEBOOKS = [p for p in NOTEBOOKS if p.name.startswith("invalid_")]
+
+
+def _notebook(path: Path):
+    from gru_lint.notebook import read_notebook
+
+    return read_notebook(path.read_bytes(), str(path))
+
+
+def _notebook_markers(notebook):
+    import re
+
+    marker = re.compile(r"#\s*error:\s*\[([^\]]*)\]")
+    found = set()
+    for cell in notebook.virtual.cells:
+        if cell.whole_masked:
+            continue
+        for row, (line, masked) in enumerate(zip(cell.original, cell.masked), 1):
+            match = marker.search(masked)
+            if match and line == masked:
+                found.update((cell.number, row, c.strip()) for c in match.group(1).split(","))
+    return found
+
+
+def test_enough_notebook_fixtures():
+    clean = [p for p in VALID_NOTEBOOKS if p.parent.name.startswith("clean")]
+    assert len(VALID_NOTEBOOKS) >= 8 and len(clean) >= 4 and INVALID_NOTEBOOKS
+    assert any(p.parent.name.endswith("keras2") for p in VALID_NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", VALID_NOTEBOOKS, ids=_id)
+def test_notebook_findings_match_markers(path):
+    notebook = _notebook(path)
+    virtual = notebook.virtual
+    diagnostics = check_source(virtual.text, str(path))
+    found = {(*virtual.locate(d.line), d.code) for d in diagnostics}
+    expected = _notebook_markers(notebook)
+    if path.parent.name.startswith("clean"):
+        assert not expected
+    assert found == expected, f"missing {sorted(expected - found)}, unexpected {sorted(found - expected)}"
+
+
+@pytest.mark.parametrize("path", VALID_NOTEBOOKS, ids=_id)
+def test_notebook_keras_version_is_detected(path):
+    assert detect(parse(_notebook(path).virtual.text)) == keras_version_of(path)
+
+
+@pytest.mark.parametrize("path", INVALID_NOTEBOOKS, ids=_id)
+def test_invalid_notebook_is_refused(path):
+    from gru_lint.notebook import NotebookError
+
+    with pytest.raises(NotebookError) as info:
+        _notebook(path)
+    assert "\n" not in str(info.value) and "not a valid notebook" in str(info.value)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("path", VALID_NOTEBOOKS, ids=_id)
+def test_keras_agrees_on_notebook(path, tmp_path):
+    """The notebook's code cells, masked, run as one program under Keras (or tf_keras)."""
+    from oracle import notebook_program, observe, parse_markers, verdict
+
+    program = notebook_program(path, tmp_path)
+    version = keras_version_of(path)
+    flavour = "tf_keras" if version == 2 else "keras"
+    problems = verdict(observe(program, flavour), parse_markers(program), EFFECTS_FOR[version])
+    assert not problems, "\n".join(problems)
