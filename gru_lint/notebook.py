@@ -231,7 +231,7 @@ class VirtualSource:
         if found is None:
             return None
         row = line - found.first_line + 1
-        if row > max(found.line_count, 1):
+        if row > found.line_count:
             return None
         return found.number, row
 
