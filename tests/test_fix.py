@@ -508,8 +508,8 @@ def test_output_that_does_not_parse_is_refused(monkeypatch):
     source = BUGGY
     real = fixer.check_source
 
-    def broken(text, path="<string>"):
-        found = real(text, path)
+    def broken(text, path="<string>", **options):
+        found = real(text, path, **options)
         if text == source:
             start = source.index("np.zeros(UNITS)")
             found.append(_diag(start, start + 3, "np.zeros((", line=7))
