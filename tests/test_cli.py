@@ -18,7 +18,7 @@ import types
 import pytest
 
 import gru_lint
-from gru_lint import cli, core
+from gru_lint import cli, core, pool
 from gru_lint.cli import Settings, code_selected, main
 from gru_lint.fixer import apply_fixes as _apply_fixes
 
@@ -723,7 +723,7 @@ def fork_pool(monkeypatch):
 
     if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("needs the fork start method")
-    monkeypatch.setattr(cli, "_mp_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(pool, "_mp_context", lambda: multiprocessing.get_context("fork"))
 
 
 def test_pool_matches_serial(capsys, fake_core, fork_pool):
@@ -970,7 +970,7 @@ def test_process_parallel(tmp_path):
 
 def test_cli_module_import_is_light():
     code = (
-        "import sys; import gru_lint.cli, gru_lint.__main__; "
+        "import sys; import gru_lint.cli, gru_lint.__main__, gru_lint.runner, gru_lint.output; "
         "heavy = [m for m in ('libcst', 'tensorflow', 'keras', 'dataclasses', 'typing', "
         "'argparse', 'multiprocessing', 'concurrent.futures', 'json', 'hashlib', 'difflib', "
         "'tokenize') "
@@ -988,7 +988,7 @@ def test_no_process_support_falls_back_to_serial(capsys, monkeypatch):
         raise OSError(38, "Function not implemented")
         yield  # pragma: no cover
 
-    monkeypatch.setattr(cli, "_run_in_pool", no_pool)
+    monkeypatch.setattr(pool, "_run_in_pool", no_pool)
     for i in range(4):
         put(f"m{i}.py", f"f(initial_state=h{i})\n")
     code, out, _ = run(capsys, jobs=4)

@@ -1,0 +1,66 @@
+"""What every output format gets: the :class:`Report`, the :class:`Style`, helpers."""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterator, List, Tuple
+
+
+class Style:
+    """Colour (ANSI SGR) when ``color`` is true; plain text otherwise."""
+
+    __slots__ = ("color",)
+
+    def __init__(self, color: bool = False):
+        self.color = color
+
+    def _sgr(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color and text else text
+
+    def path(self, text: str) -> str:
+        return self._sgr(text, "1")
+
+    def code(self, text: str) -> str:
+        return self._sgr(text, "1;31")
+
+    def caret(self, text: str) -> str:
+        return self._sgr(text, "31")
+
+    def gutter(self, text: str) -> str:
+        return self._sgr(text, "34")
+
+    def note(self, text: str) -> str:
+        return self._sgr(text, "36")
+
+    def fixable(self, text: str) -> str:
+        return self._sgr(text, "36")
+
+
+PLAIN = Style(False)
+
+
+class Report:
+    """A finished run as the formats see it."""
+
+    def __init__(self, outcomes: List, settings, style: Style = PLAIN, checked: int = 0):
+        self.outcomes = outcomes  # gru_lint.worker.Outcome, sorted by display path
+        self.settings = settings  # gru_lint.config.Settings
+        self.style = style
+        self.checked = checked
+
+    def findings(self) -> Iterator[Tuple[object, object]]:
+        """``(outcome, diagnostic)`` for every visible finding, in output order."""
+        for outcome in self.outcomes:
+            for diag in outcome.diagnostics:
+                yield outcome, diag
+
+
+def fix_applicable(diag, unsafe: bool) -> bool:
+    from gru_lint.fixer import applicable
+
+    return applicable(diag, unsafe)
+
+
+def join_lines(lines: List[str]) -> str:
+    return "".join(line + "\n" for line in lines)

@@ -1,0 +1,124 @@
+"""The shared runner: discovery -> per-file work -> pool -> results.
+
+The command line, the flake8 plugin and the language server all go through
+here (or through :mod:`gru_lint.worker` for one in-memory text), so a file means
+the same to each of them::
+
+    from gru_lint.config import Settings
+    from gru_lint.runner import run, check_text
+
+    result = run(["src/"], Settings())          # a RunResult
+    for outcome in result.outcomes:             # one Outcome per file, sorted by path
+        for diag in outcome.diagnostics:        # visible findings, sorted
+            pos = outcome.start(diag)           # a Position (1-based row/column)
+            print(pos.render(outcome.display), diag.code, diag.message)
+
+    outcome = check_text(text, "model.py", Settings())   # an editor's unsaved buffer
+
+Nothing heavy is imported at module level.
+"""
+
+from __future__ import annotations
+
+from gru_lint.config import Settings
+from gru_lint.worker import Outcome, Task, error_line, prepare, run_task
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable, List, Optional, Sequence
+
+__all__ = ["Outcome", "RunResult", "Settings", "Task", "check_text", "collect", "run"]
+
+
+class RunResult:
+    """What a run found: ``outcomes`` sorted by displayed path, and how many files were read."""
+
+    def __init__(self, outcomes: List[Outcome], checked: int, stdin: bool = False):
+        self.outcomes = outcomes
+        self.checked = checked  # files read (found by discovery, or standard input)
+        self.stdin = stdin  # the run read standard input
+
+    @property
+    def errors(self) -> List[str]:
+        return [o.error for o in self.outcomes if o.error]
+
+    def __repr__(self) -> str:
+        return f"RunResult(checked={self.checked}, outcomes={self.outcomes!r})"
+
+
+def collect(
+    paths: Sequence[str],
+    settings: Settings,
+    cache: Any = None,
+    *,
+    exclude: Iterable[str] = (),
+    respect_gitignore: bool = True,
+):
+    """Discover and prepare: ``(outcomes answered already, tasks left, files checked)``."""
+    from gru_lint.discovery import iter_python_files
+    from gru_lint.sourcefile import SourceError
+
+    outcomes: List[Outcome] = []
+    tasks: List[Task] = []
+    checked = 0
+    for found in iter_python_files(paths, exclude=exclude, respect_gitignore=respect_gitignore):
+        if isinstance(found, SourceError):
+            outcomes.append(Outcome(found.path, error=error_line(found.path, found.message)))
+            continue
+        checked += 1
+        item = prepare(found, found, settings, cache)
+        (tasks if isinstance(item, Task) else outcomes).append(item)
+    return outcomes, tasks, checked
+
+
+def default_jobs() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+def run(
+    paths: Sequence[str],
+    settings: Settings,
+    *,
+    cache: Any = None,
+    jobs: Optional[int] = None,
+    exclude: Iterable[str] = (),
+    respect_gitignore: bool = True,
+    stdin_data: Optional[bytes] = None,
+    stdin_filename: Optional[str] = None,
+) -> RunResult:
+    """Check (or fix) ``paths``, or ``stdin_data`` when it is given (``paths`` unused then).
+
+    ``stdin_filename`` names standard input in the output (and for the core); fixed
+    standard input comes back as the outcome's ``stdout_data``.
+    """
+    from gru_lint.pool import run_tasks
+
+    if stdin_data is not None:
+        display = stdin_filename or "-"
+        item = prepare(
+            display, None, settings, cache, data=stdin_data, core_path=stdin_filename or "<stdin>"
+        )
+        outcomes, tasks, checked = ([], [item], 1) if isinstance(item, Task) else ([item], [], 1)
+    else:
+        outcomes, tasks, checked = collect(
+            paths, settings, cache, exclude=exclude, respect_gitignore=respect_gitignore
+        )
+    outcomes.extend(run_tasks(tasks, default_jobs() if jobs is None else jobs))
+    outcomes.sort(key=lambda o: o.display)
+    return RunResult(outcomes, checked, stdin=stdin_data is not None)
+
+
+def check_text(
+    text: Any, filename: str, settings: Optional[Settings] = None, cache: Any = None
+) -> Outcome:
+    """Check one in-memory file (``str`` or ``bytes``), in this process; never raises.
+
+    For editors: ``text`` is the buffer as it is now, ``filename`` what to call it.
+    With ``settings.mode == "fix"`` the fixed bytes come back as ``stdout_data``.
+    """
+    settings = settings if settings is not None else Settings()
+    data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    item = prepare(filename, None, settings, cache, data=data, core_path=filename)
+    return run_task(item) if isinstance(item, Task) else item

@@ -1,0 +1,319 @@
+"""Per-file work: read, prefilter, decode, look up the cache, check or fix, filter.
+
+:func:`prepare` does the cheap part in the main process and answers most files
+itself (the prefilter rejects them, or the cache knows them); what remains is a
+:class:`Task` for :func:`run_task`, which runs in the main process or in a worker
+(:mod:`gru_lint.pool`). Either way the answer is an :class:`Outcome`. ``# noqa``
+comments and ``--select``/``--ignore`` are applied to what the core reports, and
+fixes are only applied for findings that survive them.
+
+Nothing heavy is imported at module level.
+"""
+
+from __future__ import annotations
+
+from gru_lint.config import Settings, code_selected
+from gru_lint.positions import IDENTITY, Position
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterable, List, Optional
+
+
+def fix_applicable(diag, unsafe: bool) -> bool:
+    from gru_lint.fixer import applicable
+
+    return applicable(diag, unsafe)
+
+
+def visible(diagnostics: Iterable, text: str, settings: Settings) -> list:
+    """What the user asked to see: ``# noqa`` and ``--select``/``--ignore`` applied."""
+    from gru_lint.noqa import filter_noqa
+
+    diags = [d for d in diagnostics if code_selected(d.code, settings.select, settings.ignore)]
+    return filter_noqa(diags, text)
+
+
+# --------------------------------------------------------------------------- per-file work
+
+
+class Outcome:
+    """What happened to one file (also what a worker process sends back)."""
+
+    def __init__(
+        self,
+        display: str,
+        error: Optional[str] = None,
+        stdout_data: Optional[bytes] = None,
+        mapper: Any = None,
+    ):
+        self.display = display
+        # Where the output points: ``mapper.position(line, col) -> Position`` (see
+        # gru_lint.positions); a notebook's mapper turns lines into cell positions.
+        self.mapper = IDENTITY if mapper is None else mapper
+        self.diagnostics: list = []  # visible, sorted
+        self.fixed = 0  # findings whose fix was applied (or would be, with --diff)
+        self.changed = False
+        self.diff: Optional[str] = None
+        self.stdout_data = stdout_data  # stdin with --fix: the text to echo
+        self.error = error  # a complete "path...: error: ..." line
+        self.source_lines: Dict[int, str] = {}  # for --show-source
+        self.serialized = False  # diagnostics are in JSON form (crossed a process boundary)
+
+    def position(self, line: int, col: int) -> Position:
+        """The displayed position of ``line`` (1-based) and ``col`` (0-based)."""
+        return self.mapper.position(line, col)
+
+    def start(self, diag) -> Position:
+        return self.mapper.position(diag.span.line, diag.span.col)
+
+    def end(self, diag) -> Position:
+        return self.mapper.position(diag.span.end_line, diag.span.end_col)
+
+    def load(self) -> "Outcome":
+        if self.serialized:
+            from gru_lint.cache import load_diagnostics
+
+            self.diagnostics = load_diagnostics(self.diagnostics)
+            self.serialized = False
+        return self
+
+    def __repr__(self) -> str:
+        return f"Outcome({self.display!r}, diagnostics={self.diagnostics!r}, error={self.error!r})"
+
+
+class Task:
+    """A file the core must look at: prefiltered, decoded, not answered by the cache."""
+
+    def __init__(
+        self,
+        display: str,
+        path: Optional[str],  # the file to write, or None for stdin
+        core_path: str,  # the name handed to the core
+        source: Any,  # SourceFile
+        settings: Settings,
+        cache: Any = None,  # Cache or None
+        raw: Optional[list] = None,  # check_source's answer, when the cache had it
+        is_stdin: bool = False,
+        mapper: Any = None,  # a position mapper for the Outcome (see gru_lint.positions)
+    ):
+        self.display = display
+        self.path = path
+        self.core_path = core_path
+        self.source = source
+        self.settings = settings
+        self.cache = cache
+        self.raw = raw
+        self.is_stdin = is_stdin
+        self.mapper = mapper
+
+
+def error_line(display: str, message: str) -> str:
+    return f"{display}: error: {message}"
+
+
+def parse_error_line(display: str, exc: BaseException) -> str:
+    msg = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
+    msg = " ".join(str(msg).split())
+    lineno = getattr(exc, "lineno", None)
+    offset = getattr(exc, "offset", None)
+    if isinstance(lineno, int) and lineno > 0:
+        col = offset if isinstance(offset, int) and offset > 0 else 1
+        return f"{display}:{lineno}:{col}: error: could not parse: {msg}"
+    return error_line(display, f"could not parse: {msg}")
+
+
+def internal_error_line(display: str, exc: BaseException) -> str:
+    detail = " ".join(str(exc).split())
+    name = type(exc).__name__
+    return error_line(
+        display, f"internal error: {name}: {detail}" if detail else f"internal error: {name}"
+    )
+
+
+def _attach_source_lines(outcome: Outcome, text: str) -> None:
+    from gru_lint.noqa import split_lines
+
+    lines = split_lines(text)
+    wanted = set()
+    for d in outcome.diagnostics:
+        wanted.add(d.span.line)
+        wanted.update(r.span.line for r in d.related)
+    outcome.source_lines = {n: lines[n - 1] for n in wanted if 1 <= n <= len(lines)}
+
+
+def _finish(outcome: Outcome, raw: Iterable, text: str, settings: Settings) -> Outcome:
+    outcome.diagnostics = sorted(visible(raw, text, settings), key=lambda d: d.sort_key())
+    if settings.show_source:
+        _attach_source_lines(outcome, text)
+    return outcome
+
+
+def _split_keepends(text: str) -> List[str]:
+    import re
+
+    return [m for m in re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", text)]
+
+
+def unified_diff(old: str, new: str, display: str) -> str:
+    import difflib
+
+    out = []
+    for line in difflib.unified_diff(
+        _split_keepends(old), _split_keepends(new), fromfile=display, tofile=display
+    ):
+        if not line.endswith(("\n", "\r")):
+            line += "\n\\ No newline at end of file\n"
+        out.append(line)
+    return "".join(out)
+
+
+def run_task(task: Task) -> Outcome:
+    """Check (and perhaps fix) one file. Never raises: failures become ``Outcome.error``."""
+    try:
+        return _run_task(task)
+    except Exception as exc:  # a bug in the core must not take down the whole run
+        echo = task.source.data if (task.is_stdin and task.settings.mode == "fix") else None
+        return Outcome(
+            task.display, error=internal_error_line(task.display, exc), stdout_data=echo
+        )
+
+
+def run_task_serialized(task: Task) -> Outcome:
+    """``run_task`` for a worker process: diagnostics go back as plain JSON data."""
+    from gru_lint.cache import dump_diagnostics
+
+    outcome = run_task(task)
+    outcome.diagnostics = dump_diagnostics(outcome.diagnostics)
+    outcome.serialized = True
+    return outcome
+
+
+def _run_task(task: Task) -> Outcome:
+    from gru_lint import core
+    from gru_lint.sourcefile import SourceError, encode, read_bytes, write_atomic
+
+    settings = task.settings
+    source = task.source
+    text = source.text
+    outcome = Outcome(task.display, mapper=task.mapper)
+    if task.is_stdin and settings.mode == "fix":
+        outcome.stdout_data = source.data  # echo the input unless a fix replaces it
+    raw = task.raw
+    if raw is None:
+        try:
+            raw = list(core.check_source(text, task.core_path))
+        except (SyntaxError, ValueError) as exc:
+            outcome.error = parse_error_line(task.display, exc)
+            return outcome
+        if task.cache is not None:
+            task.cache.put(source.data, task.core_path, raw)
+    if settings.mode == "check":
+        return _finish(outcome, raw, text, settings)
+
+    wanted = visible(raw, text, settings)
+    if not any(fix_applicable(d, settings.unsafe) for d in wanted):
+        return _finish(outcome, raw, text, settings)
+    try:
+        result = core.fix_source(
+            text, unsafe=settings.unsafe, wanted=lambda diags, now: visible(diags, now, settings)
+        )
+        new_text, applied, remaining = result.text, len(result.applied), list(result.remaining)
+        fixer_problem = getattr(result, "error", None)
+    except (SyntaxError, ValueError) as exc:
+        outcome.error = parse_error_line(task.display, exc)
+        return outcome
+    if fixer_problem:
+        # The fixer stopped early (a round would not parse) and kept what did.
+        problem = " ".join(str(fixer_problem).split())
+        outcome.error = error_line(task.display, f"some fixes were not applied: {problem}")
+    if new_text == text:
+        return _finish(outcome, remaining, text, settings)
+
+    import ast
+
+    try:
+        compile(new_text, task.display, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        outcome.error = error_line(
+            task.display,
+            "the fixed code would not parse "
+            f"({' '.join(str(getattr(exc, 'msg', exc)).split())}); file left unchanged",
+        )
+        return _finish(outcome, raw, text, settings)
+    try:
+        new_data = encode(source, new_text)
+    except SourceError as exc:
+        outcome.error = error_line(task.display, exc.message + "; file left unchanged")
+        return _finish(outcome, raw, text, settings)
+
+    outcome.fixed = applied
+    outcome.changed = True
+    if settings.mode == "diff":
+        outcome.diff = unified_diff(text, new_text, task.display)
+    elif task.is_stdin:
+        outcome.stdout_data = new_data
+    else:
+        try:
+            if read_bytes(task.path) != source.data:
+                raise SourceError(
+                    task.path, "the file changed while it was being fixed; left unchanged"
+                )
+            write_atomic(task.path, new_data)
+        except SourceError as exc:
+            outcome.fixed, outcome.changed = 0, False
+            outcome.error = error_line(task.display, exc.message)
+            return _finish(outcome, raw, text, settings)
+        except OSError as exc:
+            outcome.fixed, outcome.changed = 0, False
+            outcome.error = error_line(
+                task.display, f"could not write the fixed file: {exc.strerror or exc}"
+            )
+            return _finish(outcome, raw, text, settings)
+        if task.cache is not None:
+            task.cache.put(new_data, task.core_path, remaining)
+    return _finish(outcome, remaining, new_text, settings)
+
+
+def prepare(
+    display: str,
+    path: Optional[str],
+    settings: Settings,
+    cache,
+    *,
+    data: Optional[bytes] = None,
+    core_path: Optional[str] = None,
+    mapper: Any = None,
+) -> "Outcome | Task":
+    """The cheap part, done in the main process: read, prefilter, decode, cache lookup."""
+    from gru_lint import core
+    from gru_lint.sourcefile import SourceError, decode_source, read_bytes
+
+    is_stdin = path is None
+    core_path = core_path or display
+    echo = data if (is_stdin and settings.mode == "fix") else None
+    try:
+        if data is None:
+            data = read_bytes(path)
+        elif b"\0" in data:
+            raise SourceError(display, "binary file (contains NUL bytes), not Python source")
+    except SourceError as exc:
+        return Outcome(display, error=error_line(display, exc.message), stdout_data=echo)
+    try:
+        matters = core.might_matter(data)
+    except Exception as exc:
+        return Outcome(display, error=internal_error_line(display, exc), stdout_data=echo)
+    if not matters:
+        return Outcome(display, stdout_data=echo)
+    try:
+        source = decode_source(data, display)
+    except SourceError as exc:
+        return Outcome(display, error=error_line(display, exc.message), stdout_data=echo)
+    raw = cache.get(data, core_path) if cache is not None else None
+    if raw is not None:
+        if settings.mode == "check" or not any(
+            fix_applicable(d, settings.unsafe) for d in visible(raw, source.text, settings)
+        ):
+            outcome = Outcome(display, stdout_data=echo, mapper=mapper)
+            return _finish(outcome, raw, source.text, settings)
+    return Task(display, path, core_path, source, settings, cache, raw, is_stdin, mapper)
