@@ -1,7 +1,8 @@
 """Finding the Python files to check.
 
-Directories are walked for ``*.py`` files in sorted order, skipping version
-control and tool directories, virtual environments, ``--exclude`` patterns and
+Directories are walked for ``*.py`` files and Jupyter notebooks (``*.ipynb``) in
+sorted order, skipping version control and tool directories, virtual environments,
+notebook checkpoints, installed packages, ``--exclude`` patterns and
 whatever ``.gitignore`` files ignore. Paths named explicitly are always checked,
 whatever their suffix, unless an ``--exclude`` pattern matches them (as in
 flake8). Problems (a missing path, an unreadable directory, a symlink loop) are
@@ -39,9 +40,13 @@ SKIP_DIRS = frozenset(
         ".ruff_cache",
         ".gru_lint_cache",
         "__pypackages__",
+        ".ipynb_checkpoints",  # Jupyter's autosaved copies: each finding twice
+        "site-packages",
     }
 )
 PY_SUFFIX = ".py"
+NOTEBOOK_SUFFIX = ".ipynb"
+SUFFIXES = (PY_SUFFIX, NOTEBOOK_SUFFIX)
 
 
 # --------------------------------------------------------------------------- gitignore
@@ -329,7 +334,7 @@ class _Walker:
                 is_link = entry.is_symlink()
             except OSError:  # pragma: no cover - vanished or unreadable entry
                 is_dir = is_file = is_link = False
-            if not (is_dir or name.endswith(PY_SUFFIX)):
+            if not (is_dir or name.endswith(SUFFIXES)):
                 continue
             if self.exclude and self.exclude.match_entry(name, child):
                 continue

@@ -7,6 +7,10 @@ itself (the prefilter rejects them, or the cache knows them); what remains is a
 comments and ``--select``/``--ignore`` are applied to what the core reports, and
 fixes are only applied for findings that survive them.
 
+A Jupyter notebook (``*.ipynb``) is checked as one program made of its code cells
+(:mod:`gru_lint.notebook`): the task carries the notebook, its mapper shows cell
+positions, and a fix rewrites only the sources of the cells it changed.
+
 Nothing heavy is imported at module level.
 """
 
@@ -96,6 +100,7 @@ class Task:
         raw: Optional[list] = None,  # check_source's answer, when the cache had it
         is_stdin: bool = False,
         mapper: Any = None,  # a position mapper for the Outcome (see gru_lint.positions)
+        notebook: Any = None,  # gru_lint.notebook.Notebook when the file is one
     ):
         self.display = display
         self.path = path
@@ -106,20 +111,22 @@ class Task:
         self.raw = raw
         self.is_stdin = is_stdin
         self.mapper = mapper
+        self.notebook = notebook
 
 
 def error_line(display: str, message: str) -> str:
     return f"{display}: error: {message}"
 
 
-def parse_error_line(display: str, exc: BaseException) -> str:
+def parse_error_line(display: str, exc: BaseException, mapper: Any = None) -> str:
     msg = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
     msg = " ".join(str(msg).split())
     lineno = getattr(exc, "lineno", None)
     offset = getattr(exc, "offset", None)
     if isinstance(lineno, int) and lineno > 0:
         col = offset if isinstance(offset, int) and offset > 0 else 1
-        return f"{display}:{lineno}:{col}: error: could not parse: {msg}"
+        where = (mapper or IDENTITY).position(lineno, col - 1).render(display)
+        return f"{where}: error: could not parse: {msg}"
     return error_line(display, f"could not parse: {msg}")
 
 
@@ -204,7 +211,7 @@ def _run_task(task: Task) -> Outcome:
         try:
             raw = list(core.check_source(text, task.core_path))
         except (SyntaxError, ValueError) as exc:
-            outcome.error = parse_error_line(task.display, exc)
+            outcome.error = parse_error_line(task.display, exc, task.mapper)
             return outcome
         if task.cache is not None:
             task.cache.put(source.data, task.core_path, raw)
@@ -221,7 +228,7 @@ def _run_task(task: Task) -> Outcome:
         new_text, applied, remaining = result.text, len(result.applied), list(result.remaining)
         fixer_problem = getattr(result, "error", None)
     except (SyntaxError, ValueError) as exc:
-        outcome.error = parse_error_line(task.display, exc)
+        outcome.error = parse_error_line(task.display, exc, task.mapper)
         return outcome
     if fixer_problem:
         # The fixer stopped early (a round would not parse) and kept what did.
@@ -242,15 +249,26 @@ def _run_task(task: Task) -> Outcome:
         )
         return _finish(outcome, raw, text, settings)
     try:
-        new_data = encode(source, new_text)
-    except SourceError as exc:
-        outcome.error = error_line(task.display, exc.message + "; file left unchanged")
+        if task.notebook is not None:
+            new_data = task.notebook.fixed(new_text)  # only the changed cells' sources
+        else:
+            new_data = encode(source, new_text)
+    except (SourceError, ValueError) as exc:  # NotebookError is a ValueError
+        message = getattr(exc, "message", None) or " ".join(str(exc).split())
+        if task.notebook is None:
+            message += "; file left unchanged"
+        outcome.error = error_line(task.display, message)
         return _finish(outcome, raw, text, settings)
 
     outcome.fixed = applied
     outcome.changed = True
     if settings.mode == "diff":
-        outcome.diff = unified_diff(text, new_text, task.display)
+        if task.notebook is not None:
+            from gru_lint.notebook_run import cell_diff
+
+            outcome.diff = cell_diff(task.notebook, new_text, task.display)
+        else:
+            outcome.diff = unified_diff(text, new_text, task.display)
     elif task.is_stdin:
         outcome.stdout_data = new_data
     else:
@@ -299,6 +317,10 @@ def prepare(
             raise SourceError(display, "binary file (contains NUL bytes), not Python source")
     except SourceError as exc:
         return Outcome(display, error=error_line(display, exc.message), stdout_data=echo)
+    from gru_lint.notebook import is_notebook_path
+
+    if is_notebook_path(display):
+        return _prepare_notebook(display, path, settings, cache, data, core_path, echo)
     try:
         matters = core.might_matter(data)
     except Exception as exc:
@@ -317,3 +339,27 @@ def prepare(
             outcome = Outcome(display, stdout_data=echo, mapper=mapper)
             return _finish(outcome, raw, source.text, settings)
     return Task(display, path, core_path, source, settings, cache, raw, is_stdin, mapper)
+
+
+def _prepare_notebook(display, path, settings, cache, data, core_path, echo):
+    """``prepare`` for a notebook: its code cells, joined, are the text the core checks."""
+    from gru_lint import core
+    from gru_lint.notebook_run import NotebookError, load
+    from gru_lint.sourcefile import SourceFile, detect_newline
+
+    try:
+        notebook, program, mapper = load(data, display)
+    except NotebookError as exc:
+        return Outcome(display, error=error_line(display, str(exc)), stdout_data=echo)
+    if not core.might_matter(program):
+        return Outcome(display, stdout_data=echo, mapper=mapper)
+    # ``data`` stays the notebook's bytes: the cache key, and what a fix must still find.
+    source = SourceFile(display, data, program, "utf-8", False, detect_newline(program))
+    raw = cache.get(data, core_path) if cache is not None else None
+    if raw is not None:
+        if settings.mode == "check" or not any(
+            fix_applicable(d, settings.unsafe) for d in visible(raw, program, settings)
+        ):
+            return _finish(Outcome(display, stdout_data=echo, mapper=mapper), raw, program, settings)
+    return Task(display, path, core_path, source, settings, cache, raw, path is None, mapper,
+                notebook)

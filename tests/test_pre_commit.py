@@ -10,7 +10,8 @@ Each ``pre-commit`` run builds a virtualenv and pip-installs gru-lint (and
 libcst) into it, so this needs a package index and takes a little while; the
 tests share one pre-commit home so the documented configurations build it once.
 
-The configurations are the ones in the README, with their
+``pre-commit try-repo`` also runs both hooks on a notebook. The configurations are
+the ones in the README, with their
 placeholder ``repo:``/``rev:`` pointed at the snapshot.
 """
 
@@ -191,8 +192,10 @@ def test_hook_manifest():
     assert set(hooks) == {"gru-lint", "gru-lint-fix"}
     for hook in hooks.values():
         assert hook["language"] == "python"
-        assert hook["types"] == ["python"]
-        assert hook["require_serial"] is False
+        assert "types" not in hook
+        assert hook["types_or"] == ["python", "jupyter"]
+        # gru-lint runs its own worker pool; pre-commit must not multiply it.
+        assert hook["require_serial"] is True
     assert hooks["gru-lint"]["entry"] == "gru-lint"
     assert shlex.split(hooks["gru-lint-fix"]["entry"]) == ["gru-lint", "--fix"]
 
@@ -211,6 +214,31 @@ def test_try_repo(hook_repo, tmp_path):
     assert re.search(r"gru-lint \(fix\)\.+Failed", result.output), result.output
     assert "files were modified by this hook" in result.output
     assert (project / "model.py").read_text(encoding="utf-8") == fixed
+
+
+@needs_git
+@needs_pre_commit
+def test_try_repo_on_a_notebook(hook_repo, pre_commit_home, tmp_path):
+    """Both hooks run on a notebook (``types_or: [python, jupyter]``), with cell positions."""
+    repo, rev = hook_repo
+    text = json.dumps(NOTEBOOK, indent=1) + "\n"
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    (scratch / "notebook.ipynb").write_text(text, encoding="utf-8")
+    assert gru_lint("--fix", "notebook.ipynb", cwd=scratch).returncode == 1
+    fixed = (scratch / "notebook.ipynb").read_text(encoding="utf-8")
+    assert fixed != text
+
+    project = git_repo(tmp_path / "project")
+    (project / "notebook.ipynb").write_text(text, encoding="utf-8")
+    commit_all(project)
+    result = pre_commit("try-repo", str(repo), "--all-files", cwd=project, home=pre_commit_home)
+    assert result.returncode == 1, result.output
+    assert re.search(r"gru-lint\.+Failed", result.output), result.output
+    assert re.search(r"notebook\.ipynb:cell 3:4:\d+: GRU006 ", result.output), result.output
+    assert re.search(r"gru-lint \(fix\)\.+Failed", result.output), result.output
+    assert "files were modified by this hook" in result.output
+    assert (project / "notebook.ipynb").read_text(encoding="utf-8") == fixed
 
 
 @needs_git

@@ -44,8 +44,8 @@ class CellMapper:
 
 
 def test_position_mapper_drives_every_text_format():
-    outcome = check_text(BAD, "model.ipynb", Settings(show_source=True))
-    outcome.mapper = CellMapper()
+    outcome = check_text(BAD, "model.py", Settings(show_source=True))
+    outcome.display, outcome.mapper = "model.ipynb", CellMapper()
     report = Report([outcome], Settings(show_source=True))
     line = concise.render(report).splitlines()[0]
     assert line.startswith("model.ipynb:cell 2:3:43: GRU001 ")
@@ -55,3 +55,17 @@ def test_position_mapper_drives_every_text_format():
 def test_identity_mapper_pickles_to_itself():
     assert pickle.loads(pickle.dumps(IDENTITY)) is IDENTITY
     assert IDENTITY.position(3, 0) == Position(3, 1)
+
+
+def test_check_text_reads_a_notebook_buffer():
+    import json
+
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# model\n"]},
+             {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+              "source": BAD.splitlines(True)}]
+    text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    outcome = check_text(text, "model.ipynb")
+    (diag,) = outcome.diagnostics
+    pos = outcome.start(diag)
+    assert (pos.cell, pos.cell_index, pos.row, pos.column) == ("cell 2", 2, 5, 43)
+    assert pickle.loads(pickle.dumps(outcome.mapper)) == outcome.mapper
