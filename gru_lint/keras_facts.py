@@ -219,3 +219,12 @@ KERAS2 = KerasVersion(
 )
 
 KERAS_VERSIONS = {2: KERAS2, 3: KERAS3}
+# ConvLSTM constructors: spatial rank, and where each geometry argument sits
+# (``ConvLSTM2D(filters, kernel_size, strides=1, padding="valid", data_format=None,
+# dilation_rate=1, ...)``). Its states are shaped like its output: ``(batch, *space, filters)``
+# (``channels_last``, Keras's default) or ``(batch, filters, *space)``; each spatial size is
+# ``conv_output_length(size, kernel, padding, stride, dilation)``.
+CONV_SPATIAL_RANK = {"ConvLSTM1D": 1, "ConvLSTM2D": 2, "ConvLSTM3D": 3}
+CONV_ARGS = (("kernel_size", 1, None), ("strides", 2, 1), ("padding", 3, "valid"),
+             ("data_format", 4, None), ("dilation_rate", 5, 1))
+CONV_DEFAULT_DATA_FORMAT = "channels_last"

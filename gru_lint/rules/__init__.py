@@ -26,6 +26,7 @@ _MODULES = (
     "gru011_stacked_cells",
     "gru012_stateful_batch",
     "gru013_get_initial_state",
+    "gru014_convlstm_state_shape",
 )
 
 
