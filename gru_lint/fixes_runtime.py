@@ -10,7 +10,7 @@ from typing import Optional
 
 from gru_lint.analysis.values import dims_differ
 from gru_lint.diagnostics import Applicability, Edit, Fix
-from gru_lint.fixes import _guarded, _rewritten, _short, state_array, support
+from gru_lint.fixes import _guarded, _owned, _rewritten, _short, state_array, support
 
 
 @_guarded
@@ -36,3 +36,28 @@ def conv_state_shape(analysis, plan, slot, expected) -> Optional[Fix]:
     code = _short(_rewritten(sup, array.ctor, tuple(edits)))
     return Fix(f"Shape the state like the layer's output: {code}", tuple(edits), Applicability.UNSAFE)
 
+
+
+@_guarded
+def numeric_state(analysis, call, found) -> Optional[Fix]:
+    """GRU015: a text state becomes numeric: the quoted fill value unquoted, a text dtype float32."""
+    if found.how == "literal" or not _owned(analysis, call.state_node, found.node):
+        return None
+    sup = support(analysis)
+    cause = found.cause
+    if found.how == "fill":
+        try:
+            number = float(cause.value)
+        except (TypeError, ValueError):
+            return None
+        if number != number or number in (float("inf"), float("-inf")):
+            return None
+        text = repr(number)
+        title = f"Fill with the number {text}"
+    else:
+        text = '"float32"'
+        title = "Build the state as float32"
+    start, end = sup.range(cause)
+    edits = (Edit(start, end, text),)
+    code = _short(_rewritten(sup, found.node, edits))
+    return Fix(f"{title}: {code}", edits, Applicability.SAFE)

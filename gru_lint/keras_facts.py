@@ -228,3 +228,12 @@ CONV_SPATIAL_RANK = {"ConvLSTM1D": 1, "ConvLSTM2D": 2, "ConvLSTM3D": 3}
 CONV_ARGS = (("kernel_size", 1, None), ("strides", 2, 1), ("padding", 3, "valid"),
              ("data_format", 4, None), ("dilation_rate", 5, 1))
 CONV_DEFAULT_DATA_FORMAT = "channels_last"
+
+# dtypes that make an array of text: the only states Keras cannot cast (``Cast string to
+# float is not supported``). Every numeric and bool dtype is cast silently.
+STRING_DTYPE_NAMES = frozenset({"str", "string", "unicode", "bytes", "U", "S", "str_", "bytes_",
+                                "unicode_", "string_"})
+STRING_DTYPE_PREFIXES = ("U", "S")
+# NumPy scalar types: called on a number they build a 0-d scalar, not an array.
+NUMPY_SCALAR_TYPES = frozenset({"numpy.float16", "numpy.float32", "numpy.float64", "numpy.int32",
+                                "numpy.int64", "numpy.double", "numpy.single"})

@@ -39,6 +39,7 @@ from gru_lint.keras_facts import (
     LAYERS,
     MODELS,
     MODEL_MODULES,
+    NUMPY_SCALAR_TYPES,
     SHAPE_FUNCTIONS,
     SHAPE_PRESERVING,
     SHAPE_PRESERVING_METHODS,
@@ -407,6 +408,9 @@ class Evaluator:
         if qualname in SHAPE_FUNCTIONS and node.args:
             arg = self.value(node.args[0])
             return ShapeOf(arg, getattr(arg, "key", None))
+        if qualname in NUMPY_SCALAR_TYPES and len(node.args) == 1 and not node.keywords and \
+                isinstance(self.value(node.args[0]), Num):
+            return Array((), "numpy")  # np.float32(0.0): a 0-d scalar, not an array
         if qualname in SHAPE_PRESERVING and node.args:
             arg = self.value(node.args[0])
             return _same_shape(arg) if isinstance(arg, Array) else UNKNOWN

@@ -27,6 +27,7 @@ _MODULES = (
     "gru012_stateful_batch",
     "gru013_get_initial_state",
     "gru014_convlstm_state_shape",
+    "gru015_string_state",
 )
 
 
