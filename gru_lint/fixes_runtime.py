@@ -6,11 +6,12 @@ when it is built by a known array constructor that feeds nothing else.
 
 from __future__ import annotations
 
+import ast
 from typing import Optional
 
 from gru_lint.analysis.values import dims_differ
 from gru_lint.diagnostics import Applicability, Edit, Fix
-from gru_lint.fixes import _guarded, _owned, _rewritten, _short, state_array, support
+from gru_lint.fixes import _guarded, _owned, _rewritten, _shape_function, _short, state_array, support
 
 
 @_guarded
@@ -61,3 +62,101 @@ def numeric_state(analysis, call, found) -> Optional[Fix]:
     edits = (Edit(start, end, text),)
     code = _short(_rewritten(sup, found.node, edits))
     return Fix(f"{title}: {code}", edits, Applicability.SAFE)
+
+
+_FLOAT32 = frozenset({"tensorflow.float32", "numpy.float32"})
+
+
+@_guarded
+def batch_only(analysis, call) -> Optional[Fix]:
+    """GRU016: ``get_initial_state(None, B, dtype)`` / ``(inputs=x)`` -> ``get_initial_state(B)``."""
+    sup = support(analysis)
+    kws = {kw.arg: kw.value for kw in call.keywords}
+    args = list(call.args)
+    batch = kws.get("batch_size", args[1] if len(args) > 1 else None)
+    inputs = kws.get("inputs", args[0] if args else None)
+    dtype = kws.get("dtype", args[2] if len(args) > 2 else None)
+    if len(args) > 3 or set(kws) - {"batch_size", "inputs", "dtype"}:
+        return None
+    if batch is not None and _is_none(batch):
+        batch = None
+    if inputs is not None and _is_none(inputs):
+        inputs = None
+    extra: tuple = ()
+    if batch is not None:
+        text = ("batch_size=" if "batch_size" in kws else "") + sup.segment(batch)
+    elif inputs is not None:
+        shape = _shape_function(analysis, call)
+        if shape is None:
+            return None
+        name, extra = shape
+        text = f"batch_size={name}({sup.segment(inputs)})[0]"
+    else:
+        return None
+    safe = dtype is None or _is_none(dtype) or _is_float32(analysis, dtype)
+    start = sup.range(call.func)[1]
+    end = sup.range(call)[1]
+    edits = (Edit(start, end, f"({text})"),) + tuple(extra)
+    code = _short(_rewritten(sup, call, edits))
+    return Fix(f"Pass the batch size only: {code}", edits,
+               Applicability.SAFE if safe else Applicability.UNSAFE)
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _is_float32(analysis, node) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value == "float32"
+    return analysis.evaluator.qualname(node) in _FLOAT32
+
+
+@_guarded
+def reset_each_layer(analysis, site) -> Optional[Fix]:
+    """GRU018: the statement ``model.reset_states()`` becomes a loop over the model's layers."""
+    stmt, call = site.stmt, site.call
+    if not (isinstance(stmt, ast.Expr) and stmt.value is call and not call.args and not call.keywords):
+        return None
+    sup = support(analysis)
+    model = sup.segment(call.func.value)
+    line = sup.text.lines[stmt.lineno - 1]
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    if stmt.lineno != stmt.end_lineno or sup.text.col(stmt.lineno, stmt.col_offset) != len(indent):
+        return None
+    rest = line[sup.text.col(stmt.end_lineno, stmt.end_col_offset):].rstrip("\r\n")
+    if rest.strip() and not rest.strip().startswith("#"):  # ``model.reset_states(); other()``
+        return None
+    name = next((n for n in ("layer", "rnn_layer", "_layer") if n not in sup.identifiers), None)
+    if name is None:
+        return None
+    step = "    " if "\t" not in indent else "\t"
+    _, brk = sup.line_end(stmt.lineno)
+    brk = brk or "\n"
+    text = (f"for {name} in {model}.layers:{brk}{indent}{step}if hasattr({name}, \"reset_state\"):"
+            f"{brk}{indent}{step}{step}{name}.reset_state()")
+    start, end = sup.range(stmt)
+    return Fix(f"Reset each layer of {model}", (Edit(start, end, text),), Applicability.UNSAFE)
+
+
+@_guarded
+def set_batch_size(analysis, call, size_node, batch: int, safe: bool) -> Optional[Fix]:
+    """GRU021: ``batch_size=B`` in a ``predict``/``fit``/``evaluate`` call."""
+    sup = support(analysis)
+    if size_node is not None:
+        start, end = sup.range(size_node)
+        edits = (Edit(start, end, str(batch)),)
+    else:
+        last = max(list(call.args) + [kw.value for kw in call.keywords],
+                   key=lambda n: (n.end_lineno, n.end_col_offset), default=None)
+        if last is None:
+            return None
+        end = sup.range(last)[1]
+        closing = sup.range(call)[1]
+        between = sup.source[end:closing]
+        if between.strip() not in (")", ",)") or "#" in between:
+            return None
+        edits = (Edit(end, end, f", batch_size={batch}"),)
+    code = _short(_rewritten(sup, call, edits))
+    return Fix(f"Run batches of {batch}: {code}", edits,
+               Applicability.SAFE if safe else Applicability.UNSAFE)

@@ -105,6 +105,7 @@ for _mod in ("numpy",):
     ARRAY_CONSTRUCTORS[f"{_mod}.random.random_sample"] = ("size", 0)
     ARRAY_CONSTRUCTORS[f"{_mod}.random.uniform"] = ("size", 2)
     ARRAY_CONSTRUCTORS[f"{_mod}.random.normal"] = ("size", 2)
+    ARRAY_CONSTRUCTORS[f"{_mod}.random.randint"] = ("size", 2)
 for _fn in ("zeros", "ones", "random.normal", "random.uniform"):
     ARRAY_CONSTRUCTORS[f"tensorflow.{_fn}"] = ("shape", "shape")
 ARRAY_CONSTRUCTORS["tensorflow.fill"] = ("shape", "dims")

@@ -43,10 +43,16 @@ def resolve(analysis, node: ast.AST) -> ast.AST:
         if not bindings or len(bindings) != 1:
             return node
         binding = bindings[0]
-        if binding.kind != "assign" or binding.value is None or binding.index is not None:
+        if binding.kind != "assign" or binding.value is None or binding.starred:
             return node
-        analysis.scopes.register(binding.value, binding.where or binding.scope)
-        node = binding.value
+        value = binding.value
+        if binding.index is not None:  # ``a, b = x, y``: only this name's own element
+            if not isinstance(value, (ast.Tuple, ast.List)) or len(value.elts) != binding.count \
+                    or any(isinstance(e, ast.Starred) for e in value.elts):
+                return node
+            value = value.elts[binding.index]
+        analysis.scopes.register(value, binding.where or binding.scope)
+        node = value
     return node
 
 

@@ -28,6 +28,12 @@ _MODULES = (
     "gru013_get_initial_state",
     "gru014_convlstm_state_shape",
     "gru015_string_state",
+    "gru016_get_initial_state_signature",
+    "gru017_reset_states_argument",
+    "gru018_model_reset_states",
+    "gru019_call_without_initial_state",
+    "gru020_initial_state_not_forwarded",
+    "gru021_stateful_batch_runs",
 )
 
 

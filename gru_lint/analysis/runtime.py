@@ -1,0 +1,231 @@
+"""Sites for the rules about how a model is driven: method calls on layers and models.
+
+Collected on first use, and only in files whose text names one of the methods, so the
+other rules pay nothing. Each site carries the receiver's value as the evaluator sees it
+(a ``LayerVal`` or ``ModelVal`` when known); rules stay silent on anything else.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Dict, List, Tuple
+
+from gru_lint.analysis import scopes as sc
+from gru_lint.analysis.values import Value
+
+METHODS = ("get_initial_state", "reset_states", "predict", "fit", "evaluate")
+_PATTERN = re.compile(r"\.(" + "|".join(METHODS) + r")\b")
+
+
+@dataclass(frozen=True)
+class MethodCall:
+    """``receiver.method(...)``."""
+
+    call: ast.Call
+    method: str
+    receiver: Value
+    stmt: ast.stmt
+
+
+def method_calls(analysis, method: str) -> List[MethodCall]:
+    found = getattr(analysis, "_runtime_methods", None)
+    if found is None:
+        found = _collect(analysis)
+        analysis._runtime_methods = found
+    return found.get(method, [])
+
+
+def _collect(analysis) -> Dict[str, List[MethodCall]]:
+    source = analysis.source
+    if not _PATTERN.search(source):
+        return {}
+    starts = analysis.positions.starts
+    lines = {bisect_right(starts, m.start()) for m in _PATTERN.finditer(source)}
+    out: Dict[str, List[MethodCall]] = {}
+    for stmt, scope, _block in analysis.scopes.statements:
+        span = _header_lines(stmt)
+        if span is None or not any(line in lines for line in span):
+            continue
+        analysis.scopes.register_statement(stmt, scope)
+        for root in sc.header_expressions(stmt):
+            for node in ast.walk(root):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr in METHODS):
+                    receiver = analysis.value(node.func.value)
+                    out.setdefault(node.func.attr, []).append(
+                        MethodCall(node, node.func.attr, receiver, stmt))
+    return out
+
+
+def _header_lines(stmt: ast.stmt):
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return None
+    end = stmt.end_lineno
+    body = getattr(stmt, "body", None)
+    if isinstance(body, list) and body:
+        end = max(stmt.lineno, body[0].lineno - 1)
+    return range(stmt.lineno, end + 1)
+
+
+def keyword(call: ast.Call, name: str):
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw
+    return None
+
+
+def plain_args(call: ast.Call) -> Tuple[bool, int]:
+    """(no ``*args``/``**kwargs``, number of positional arguments)."""
+    ok = not any(isinstance(a, ast.Starred) for a in call.args) and all(
+        kw.arg is not None for kw in call.keywords)
+    return ok, len(call.args)
+
+
+# -- subclassed models ------------------------------------------------------------------
+@dataclass(frozen=True)
+class SubclassCall:
+    """``model(x, initial_state=s)`` where ``model`` is an instance of a ``keras.Model``
+    subclass defined in the file, whose own ``call`` method is ``method``."""
+
+    call: ast.Call
+    keyword: ast.keyword
+    cls: ast.ClassDef
+    method: ast.FunctionDef
+
+
+def subclass_state_calls(analysis) -> List[SubclassCall]:
+    found = getattr(analysis, "_runtime_subclass_calls", None)
+    if found is None:
+        found = _subclass_calls(analysis) if "initial_state" in analysis.source else []
+        analysis._runtime_subclass_calls = found
+    return found
+
+
+def _subclass_calls(analysis) -> List[SubclassCall]:
+    from gru_lint.analysis.dtypes import resolve
+    from gru_lint.analysis.values import UserDefined
+
+    out = []
+    for node in ast.walk(analysis.tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+            continue
+        kw = keyword(node, "initial_state")
+        if kw is None:
+            continue
+        if analysis.evaluator.scope_of(node.func) is None:
+            continue
+        built = resolve(analysis, node.func)
+        if not isinstance(built, ast.Call) or built is node:
+            continue
+        cls = analysis.value(built.func)
+        if not isinstance(cls, UserDefined) or not isinstance(cls.node, ast.ClassDef):
+            continue
+        if not _is_keras_model_class(analysis, cls.node, built.func):
+            continue
+        method = _own_method(cls.node, "call")
+        if method is not None:
+            out.append(SubclassCall(node, kw, cls.node, method))
+    return out
+
+
+def _is_keras_model_class(analysis, cls: ast.ClassDef, ref: ast.AST) -> bool:
+    from gru_lint.analysis.infer import model_class
+
+    if cls.decorator_list or cls.keywords or len(cls.bases) != 1:
+        return False
+    scope = analysis.evaluator.scope_of(ref) if isinstance(ref, ast.Name) else None
+    bindings = sc.lookup(scope, ref.id) if scope is not None else None
+    if not bindings or len(bindings) != 1 or bindings[0].node is not cls:
+        return False
+    analysis.scopes.register(cls.bases[0], bindings[0].where or bindings[0].scope)
+    qualname = analysis.evaluator.qualname(cls.bases[0])
+    return qualname is not None and model_class(qualname) == "Model"
+
+
+def _own_method(cls: ast.ClassDef, name: str):
+    found = [s for s in cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+             and s.name == name]
+    if len(found) != 1 or found[0].decorator_list:
+        return None
+    if any(isinstance(s, (ast.Assign, ast.AnnAssign)) and any(
+            isinstance(t, ast.Name) and t.id == name for t in getattr(s, "targets", [getattr(s, "target", None)]))
+            for s in cls.body):
+        return None
+    return found[0]
+
+
+def parameter(method: ast.FunctionDef, name: str):
+    """The parameter ``name`` of ``method`` ("kwargs" when only ``**kwargs`` could take it)."""
+    args = method.args
+    for a in args.posonlyargs:
+        if a.arg == name:
+            return None  # positional-only: the keyword would not bind it
+    for a in args.args + args.kwonlyargs:
+        if a.arg == name:
+            return a
+    if args.kwarg is not None:
+        return "kwargs"
+    return None
+
+
+def reads(method: ast.FunctionDef, name: str) -> bool:
+    """Does the body ever read ``name`` (or hand ``locals()``/``vars()`` around)?"""
+    for node in ast.walk(method):
+        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Store):
+            return True
+        if isinstance(node, ast.Name) and node.id in ("locals", "vars", "eval", "exec"):
+            return True
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+            return True
+    return False
+
+
+# -- the batches a model really runs ------------------------------------------------------
+def rows(analysis, node) -> "int | None":
+    """The number of rows of the array ``node``, when known (``X``, ``X[:60]``, ``X[-1:]``)."""
+    from gru_lint.analysis.values import Array, Num
+
+    value = analysis.value(node)
+    if isinstance(value, Array) and value.shape and isinstance(value.shape[0], int):
+        return value.shape[0]
+    if isinstance(node, ast.Name):
+        from gru_lint.analysis.dtypes import resolve
+
+        node = resolve(analysis, node)
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+        base = analysis.value(node.value)
+        if not (isinstance(base, Array) and base.shape and isinstance(base.shape[0], int)):
+            return None
+        parts = []
+        for part in (node.slice.lower, node.slice.upper, node.slice.step):
+            if part is None:
+                parts.append(None)
+                continue
+            v = analysis.value(part)
+            if not (isinstance(v, Num) and type(v.value) is int):
+                return None
+            parts.append(v.value)
+        return len(range(base.shape[0])[slice(*parts)])
+    return None
+
+
+def batches(rows_: int, batch: int, validation_split: float = 0.0):
+    """The batch sizes Keras runs over ``rows_`` rows (``validation_split``: train and validation)."""
+    import math
+
+    if rows_ <= 0 or batch <= 0:
+        return []
+    parts = [rows_]
+    if validation_split:
+        train = int(math.floor(rows_ * (1.0 - validation_split)))
+        parts = [p for p in (train, rows_ - train) if p > 0]
+    sizes = []
+    for n in parts:
+        if n >= batch:
+            sizes.append(batch)
+        if n % batch:
+            sizes.append(n % batch)
+    return sizes

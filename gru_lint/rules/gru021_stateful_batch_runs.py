@@ -1,0 +1,175 @@
+"""## What it does
+Reports `predict`, `fit` or `evaluate` on a stateful model built for a fixed batch `B`
+(`keras.Input(batch_shape=(B, ...))` with a `stateful=True` recurrent layer) when the
+batches that really run are not all `B` rows: another `batch_size` (Keras's default is
+32), a single-sample `predict`, or data of `N` rows leaving a partial last batch of
+`N % B` rows.
+
+## Why is this bad?
+A stateful layer keeps one state row per batch row, so every batch must have exactly
+`B` rows. The failure comes from deep inside the training or prediction loop: "If an RNN
+is stateful, the batch size of the input sequences must be the same as the batch size of
+the initial state", or a bare `Incompatible shapes: [4,64] vs. [8,64]` at the last batch,
+possibly after a whole epoch of training.
+
+## Example
+```python
+model = keras.Sequential([
+    keras.Input(batch_shape=(8, 20, 1)),
+    keras.layers.LSTM(32, stateful=True),
+    keras.layers.Dense(1),
+])
+preds = model.predict(windows)
+```
+
+## Use instead
+```python
+model = keras.Sequential([
+    keras.Input(batch_shape=(8, 20, 1)),
+    keras.layers.LSTM(32, stateful=True),
+    keras.layers.Dense(1),
+])
+preds = model.predict(windows, batch_size=8)
+```
+with a number of rows that is a multiple of 8 (trim or pad the data; for generation, copy
+the weights into a model built with `batch_shape=(1, ...)`).
+
+## Fix safety
+When every batch would have `B` rows with `batch_size=B` (the number of rows is a
+multiple of `B`), `batch_size=B` is written into the call: safe for `predict` and
+`evaluate`, unsafe for `fit` (training with other batches changes its dynamics). A partial
+last batch gets no fix: dropping or padding rows is your decision.
+
+## Known limits
+Only models built in the same file are recognised: a `Sequential` whose first entry is the
+`keras.Input(batch_shape=...)` and that holds a stateful layer, or a functional `Model`
+whose input is such an Input fed directly to a stateful layer. Only arrays whose number of
+rows is known are checked; `tf.data` datasets, generators, `steps_per_epoch`, `steps` and
+`validation_data` are not followed (reported: nothing, when unsure).
+"""
+
+from __future__ import annotations
+
+from gru_lint import fixes_runtime
+from gru_lint.analysis.infer import call_argument
+from gru_lint.analysis.runtime import batches, keyword, method_calls, plain_args, rows
+from gru_lint.analysis.values import Array, LayerVal, ModelVal, Num
+from gru_lint.diagnostics import Diagnostic, Related
+from gru_lint.rules._base import Rule
+
+RULE = Rule(
+    code="GRU021",
+    name="stateful-batch-runs",
+    summary="A stateful model built for batch B is run by `predict`/`fit`/`evaluate` on batches of another size.",
+    triggers=(b"stateful=",),
+    effects=frozenset({"raised"}),
+    fix_safety="sometimes",
+    doc=__doc__,
+)
+
+_METHODS = ("predict", "fit", "evaluate")
+_DEFAULT_BATCH = 32
+_SKIP = ("steps_per_epoch", "steps", "validation_steps", "validation_batch_size")
+
+
+def check(analysis):
+    for method in _METHODS:
+        for site in method_calls(analysis, method):
+            model = site.receiver
+            if not isinstance(model, ModelVal):
+                continue
+            found = _static_batch(analysis, model)
+            if found is None:
+                continue
+            batch, input_node, stateful = found
+            diag = _check_call(analysis, site, batch, input_node, stateful)
+            if diag is not None:
+                yield diag
+
+
+def _check_call(analysis, site, batch, input_node, stateful):
+    call = site.call
+    ok, _ = plain_args(call)
+    if not ok or any(keyword(call, k) is not None for k in _SKIP):
+        return None
+    x_node = call_argument(call, 0, "x")
+    n = rows(analysis, x_node) if x_node is not None else None
+    if n is None:
+        return None
+    size_node = call_argument(call, 2 if site.method == "fit" else 1, "batch_size")
+    if size_node is None:
+        size, given = _DEFAULT_BATCH, False
+    else:
+        v = analysis.value(size_node)
+        if not (isinstance(v, Num) and type(v.value) is int):
+            return None
+        size, given = v.value, True
+    split = 0.0
+    split_node = keyword(call, "validation_split")
+    if site.method == "fit" and split_node is not None:
+        v = analysis.value(split_node.value)
+        if not (isinstance(v, Num) and isinstance(v.value, (int, float)) and not isinstance(v.value, bool)):
+            return None
+        split = float(v.value)
+    sizes = batches(n, size, split)
+    wrong = [s for s in sizes if s != batch]
+    if not wrong:
+        return None
+    bad = wrong[0]
+    if bad == size and n >= size:
+        how = (f"batches of {size} (batch_size={size})" if given
+               else f"batches of {size} (Keras's default batch_size)")
+    elif n < size:
+        how = f"a single batch of {n} row{'s' if n != 1 else ''} (the whole input)"
+    else:
+        how = f"a last batch of {bad} rows (from {n} rows in batches of {size})"
+    message = (
+        f"{site.method}() on a stateful model built for batch {batch} runs {how} — every batch "
+        f"must have exactly {batch} rows"
+    )
+    if bad == 1:
+        message += (f" (once the model has run on a batch of {batch}, a single row is broadcast "
+                    f"instead, and {batch} rows come back silently)")
+    fix = None
+    if not [s for s in batches(n, batch, split) if s != batch]:
+        message += f"; pass batch_size={batch}"
+        fix = fixes_runtime.set_batch_size(analysis, call, size_node, batch, site.method != "fit")
+    else:
+        message += f"; {n} row{'s' if n != 1 else ''} cannot be split into batches of {batch}"
+    related = (Related(f"stateful {stateful.display} built for batch {batch} here",
+                       analysis.span(input_node)),)
+    return Diagnostic(RULE.code, message, analysis.span(call), fix, related)
+
+
+def _static_batch(analysis, model: ModelVal):
+    """(B, the Input's node, the stateful layer) for a model with a static batch and a stateful layer."""
+    if model.kind == "Sequential":
+        layers = [(v, n) for v, n in model.layers]
+        layers += [(a.layer, a.layer_node) for a in analysis.sequential_adds if a.model.node is model.node]
+        if not layers:
+            return None
+        first, node = layers[0]
+        batch = _input_batch(first)
+        if batch is None:
+            return None
+        for value, _ in layers[1:]:
+            if isinstance(value, LayerVal) and value.stateful is True:
+                return batch, node, value
+        return None
+    inputs_node = call_argument(model.node, 0, "inputs")
+    if inputs_node is None:
+        return None
+    inputs = analysis.value(inputs_node)
+    batch = _input_batch(inputs)
+    if batch is None:
+        return None
+    for site in analysis.stateful_calls:
+        if site.inputs == inputs and site.layer.stateful is True:
+            return batch, inputs_node, site.layer
+    return None
+
+
+def _input_batch(value):
+    if isinstance(value, Array) and value.origin == "input" and value.shape and isinstance(value.shape[0], int):
+        return value.shape[0]
+    return None
