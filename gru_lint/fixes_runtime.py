@@ -160,3 +160,20 @@ def set_batch_size(analysis, call, size_node, batch: int, safe: bool) -> Optiona
     code = _short(_rewritten(sup, call, edits))
     return Fix(f"Run batches of {batch}: {code}", edits,
                Applicability.SAFE if safe else Applicability.UNSAFE)
+
+
+@_guarded
+def batch_of_tensor(analysis, site) -> Optional[Fix]:
+    """GRU013: ``layer.get_initial_state(x)`` -> ``layer.get_initial_state(batch_size=tf.shape(x)[0])``."""
+    call = site.call
+    if len(call.args) != 1 or call.keywords or isinstance(call.args[0], ast.Starred):
+        return None
+    shape = _shape_function(analysis, call)
+    if shape is None:
+        return None
+    name, extra = shape
+    sup = support(analysis)
+    start, end = sup.range(site.arg)
+    edits = (Edit(start, end, f"batch_size={name}({sup.segment(site.arg)})[0]"),) + tuple(extra)
+    code = _short(_rewritten(sup, call, edits))
+    return Fix(f"Pass the batch size: {code}", edits, Applicability.SAFE)

@@ -22,7 +22,10 @@ states = gru.get_initial_state(batch_size=keras.ops.shape(x)[0])
 `tensorflow.python.keras`, ..., or `--keras-version 2`).
 
 ## Fix safety
-No fix yet.
+Safe: the tensor becomes its batch, spelled with the shape function the file already
+imports (`gru.get_initial_state(x)` -> `gru.get_initial_state(batch_size=tf.shape(x)[0])`,
+`ops.shape(x)[0]` without TensorFlow), adding the import only when trivially safe. A
+dynamic batch keeps working under `tf.function`.
 
 ## Known limits
 Reported only when the argument is known to be an array or tensor.
@@ -30,6 +33,7 @@ Reported only when the argument is known to be an array or tensor.
 
 from __future__ import annotations
 
+from gru_lint import fixes_runtime
 from gru_lint.analysis.values import Array, Opaque
 from gru_lint.rules._base import Rule, diagnostic
 
@@ -39,7 +43,7 @@ RULE = Rule(
     summary="`layer.get_initial_state(x)` given a tensor: Keras 3 takes a batch size.",
     triggers=(b"get_initial_state",),
     effects=frozenset({"raised"}),
-    fix_safety="none",
+    fix_safety="safe",
     doc=__doc__,
     versions=frozenset({3}),  # a Keras 3 migration rule: correct Keras 2 code
 )
@@ -62,4 +66,5 @@ def check(analysis):
             f"{site.layer.display}.get_initial_state() takes a batch size in Keras 3, not a tensor — "
             f"use get_initial_state(batch_size=keras.ops.shape(x)[0])"
         )
-        yield diagnostic(analysis, RULE.code, message, site.arg, site.layer)
+        yield diagnostic(analysis, RULE.code, message, site.arg, site.layer,
+                         fix=fixes_runtime.batch_of_tensor(analysis, site))

@@ -57,6 +57,7 @@ RULE = Rule(
     effects=CRASHES,
     fix_safety="unsafe",
     doc=__doc__,
+    versions=frozenset({3}),  # measured under Keras 3 only
 )
 
 

@@ -44,6 +44,7 @@ RULE = Rule(
     effects=CRASHES,
     fix_safety="safe",
     doc=__doc__,
+    versions=frozenset({3}),  # measured under Keras 3 only
 )
 
 _HOW = {

@@ -45,20 +45,19 @@ from gru_lint.rules._base import Rule, diagnostic
 
 RULE = Rule(
     code="GRU016",
-    name="get-initial-state-keras2-signature",
+    name="get-initial-state-old-signature",
     summary="`get_initial_state(inputs=..., dtype=...)` or `(None, batch, dtype)`: Keras 3 takes the batch size only.",
     triggers=(b"get_initial_state",),
     effects=frozenset({"raised"}),
     fix_safety="sometimes",
     doc=__doc__,
+    versions=frozenset({3}),  # a Keras 3 migration rule: correct Keras 2 code
 )
 
 _KINDS = ("rnn", "cell", "generic_rnn")
 
 
 def check(analysis):
-    if getattr(analysis, "keras_version", 3) != 3:
-        return
     for site in method_calls(analysis, "get_initial_state"):
         layer = site.receiver
         if not isinstance(layer, LayerVal) or layer.spec.kind not in _KINDS:

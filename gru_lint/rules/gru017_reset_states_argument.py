@@ -43,12 +43,11 @@ RULE = Rule(
     effects=frozenset({"raised"}),
     fix_safety="none",
     doc=__doc__,
+    versions=frozenset({3}),  # a Keras 3 migration rule: correct Keras 2 code
 )
 
 
 def check(analysis):
-    if getattr(analysis, "keras_version", 3) != 3:
-        return
     for site in method_calls(analysis, "reset_states"):
         layer = site.receiver
         if not isinstance(layer, LayerVal) or layer.spec.kind not in ("rnn", "generic_rnn", "bidirectional"):

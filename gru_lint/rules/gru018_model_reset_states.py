@@ -46,12 +46,11 @@ RULE = Rule(
     effects=frozenset({"raised"}),
     fix_safety="unsafe",
     doc=__doc__,
+    versions=frozenset({3}),  # a Keras 3 migration rule: correct Keras 2 code
 )
 
 
 def check(analysis):
-    if getattr(analysis, "keras_version", 3) != 3:
-        return
     for site in method_calls(analysis, "reset_states"):
         model = site.receiver
         if not isinstance(model, ModelVal):

@@ -47,6 +47,7 @@ RULE = Rule(
     effects=frozenset({"raised", "call_raised"}),
     fix_safety="none",
     doc=__doc__,
+    versions=frozenset({3}),  # measured under Keras 3 only
 )
 
 

@@ -46,6 +46,7 @@ RULE = Rule(
     effects=frozenset({"model_state_ignored"}),
     fix_safety="none",
     doc=__doc__,
+    versions=frozenset({3}),  # measured under Keras 3 only
 )
 
 

@@ -65,6 +65,7 @@ RULE = Rule(
     effects=frozenset({"raised"}),
     fix_safety="sometimes",
     doc=__doc__,
+    versions=frozenset({3}),  # measured under Keras 3 only
 )
 
 _METHODS = ("predict", "fit", "evaluate")
