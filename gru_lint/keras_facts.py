@@ -238,3 +238,9 @@ STRING_DTYPE_PREFIXES = ("U", "S")
 # NumPy scalar types: called on a number they build a 0-d scalar, not an array.
 NUMPY_SCALAR_TYPES = frozenset({"numpy.float16", "numpy.float32", "numpy.float64", "numpy.int32",
                                 "numpy.int64", "numpy.double", "numpy.single"})
+
+# Names only Keras 2 has, beyond the imports ``keras_version`` reads: a file that spells one
+# is Keras 2 code (Keras 2.3's own tests import plain ``keras``), and the Keras 3 migration
+# rules stay silent there.
+KERAS2_ONLY_NAMES = ("CuDNNGRU", "CuDNNLSTM", "tensorflow_backend", "keras.utils.test_utils",
+                     "keras.legacy", "wrappers.scikit_learn", "keras.layers.recurrent")

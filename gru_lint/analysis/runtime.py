@@ -229,3 +229,14 @@ def batches(rows_: int, batch: int, validation_split: float = 0.0):
         if n % batch:
             sizes.append(n % batch)
     return sizes
+
+
+def keras2_names(analysis) -> bool:
+    """The file spells an API only Keras 2 has (``keras_facts.KERAS2_ONLY_NAMES``)."""
+    from gru_lint.keras_facts import KERAS2_ONLY_NAMES
+
+    found = getattr(analysis, "_runtime_keras2", None)
+    if found is None:
+        found = any(name in analysis.source for name in KERAS2_ONLY_NAMES)
+        analysis._runtime_keras2 = found
+    return found

@@ -33,13 +33,13 @@ another `dtype` is dropped, since the states then come in the layer's dtype.
 ## Known limits
 Only receivers known to be Keras recurrent layers or cells are checked (TensorFlow Addons'
 `AttentionWrapper.get_initial_state(batch_size=, dtype=)` is correct and never reported).
-Keras 2 code (`import tf_keras`, ...) is not checked. A single tensor argument is GRU013's.
+Keras 2 code (`import tf_keras`, ..., or a file naming Keras-2-only APIs such as `CuDNNLSTM`) is not checked. A single tensor argument is GRU013's.
 """
 
 from __future__ import annotations
 
 from gru_lint import fixes_runtime
-from gru_lint.analysis.runtime import method_calls, plain_args
+from gru_lint.analysis.runtime import keras2_names, method_calls, plain_args
 from gru_lint.analysis.values import LayerVal
 from gru_lint.rules._base import Rule, diagnostic
 
@@ -58,6 +58,8 @@ _KINDS = ("rnn", "cell", "generic_rnn")
 
 
 def check(analysis):
+    if keras2_names(analysis):
+        return
     for site in method_calls(analysis, "get_initial_state"):
         layer = site.receiver
         if not isinstance(layer, LayerVal) or layer.spec.kind not in _KINDS:

@@ -26,12 +26,12 @@ No fix: how the given states map onto the layer's state variables (one array or 
 is a decision to make by hand.
 
 ## Known limits
-Only layers known to be Keras recurrent layers are checked; Keras 2 code is not.
+Only layers known to be Keras recurrent layers are checked; Keras 2 code (by its imports, or Keras-2-only names such as `CuDNNLSTM`) is not.
 """
 
 from __future__ import annotations
 
-from gru_lint.analysis.runtime import method_calls, plain_args
+from gru_lint.analysis.runtime import keras2_names, method_calls, plain_args
 from gru_lint.analysis.values import LayerVal
 from gru_lint.rules._base import Rule, diagnostic
 
@@ -48,6 +48,8 @@ RULE = Rule(
 
 
 def check(analysis):
+    if keras2_names(analysis):
+        return
     for site in method_calls(analysis, "reset_states"):
         layer = site.receiver
         if not isinstance(layer, LayerVal) or layer.spec.kind not in ("rnn", "generic_rnn", "bidirectional"):

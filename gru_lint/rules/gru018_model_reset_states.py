@@ -34,7 +34,7 @@ recognised; Keras 2 code is not checked.
 from __future__ import annotations
 
 from gru_lint import fixes_runtime
-from gru_lint.analysis.runtime import method_calls
+from gru_lint.analysis.runtime import keras2_names, method_calls
 from gru_lint.analysis.values import ModelVal
 from gru_lint.rules._base import Rule, diagnostic
 
@@ -51,6 +51,8 @@ RULE = Rule(
 
 
 def check(analysis):
+    if keras2_names(analysis):
+        return
     for site in method_calls(analysis, "reset_states"):
         model = site.receiver
         if not isinstance(model, ModelVal):
