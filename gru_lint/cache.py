@@ -8,8 +8,16 @@ bytes, before ``# noqa`` and ``--select``/``--ignore`` filtering, which are
 cheap and re-applied on every run.
 
 Entries are written atomically; an unreadable or corrupt entry is a miss. On
-creation the cache directory receives a ``.gitignore`` holding ``*`` and a
-``CACHEDIR.TAG``, so neither git nor backup tools pick it up.
+creation the cache directory (mode 0700) receives a ``.gitignore`` holding ``*``
+and a ``CACHEDIR.TAG``, so neither git nor backup tools pick it up.
+
+A checked-out tree is untrusted, and so is a cache directory inside it: reads
+and writes never follow a symbolic link below the cache directory (``O_NOFOLLOW``,
+``lstat``; a link is replaced, never written through), anything that is not a
+regular file or directory is a miss, a FIFO is never waited on, and entries
+larger than ``MAX_ENTRY_BYTES`` are neither read nor written. The cache
+directory itself may be a link only when it was named explicitly
+(``--cache-dir`` or ``$GRU_LINT_CACHE_DIR``).
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
+import tempfile
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from gru_lint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Span
@@ -24,6 +34,11 @@ from gru_lint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, 
 DEFAULT_CACHE_DIR = ".gru_lint_cache"
 ENV_CACHE_DIR = "GRU_LINT_CACHE_DIR"
 FORMAT = 1
+MAX_ENTRY_BYTES = 16 * 1024 * 1024
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by gru-lint.\n"
@@ -98,23 +113,75 @@ _FINGERPRINT: Optional[str] = None
 
 
 def package_fingerprint() -> str:
-    """gru-lint's version plus the names, sizes and mtimes of its own modules."""
+    """gru-lint's version plus the paths, sizes and mtimes of every file in the package.
+
+    The whole package is walked (``rules/``, ``analysis/`` and any data files too),
+    so an edited checkout never serves results computed by other code.
+    """
     global _FINGERPRINT
     if _FINGERPRINT is None:
         from gru_lint import __version__
 
         here = os.path.dirname(os.path.abspath(__file__))
         items = [__version__]
-        try:
-            entries = sorted(os.scandir(here), key=lambda e: e.name)
-        except OSError:  # pragma: no cover - zipped or unusual installs
-            entries = []
-        for entry in entries:
-            if entry.name.endswith(".py") and entry.is_file():
-                st = entry.stat()
-                items.append(f"{entry.name}:{st.st_size}:{st.st_mtime_ns}")
+        for root, dirs, files in os.walk(here):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            rel = os.path.relpath(root, here)
+            for name in sorted(files):
+                if name.endswith((".pyc", ".pyo")):
+                    continue
+                try:
+                    st = os.stat(os.path.join(root, name))
+                except OSError:  # pragma: no cover - vanished meanwhile
+                    continue
+                shown = name if rel == os.curdir else rel.replace(os.sep, "/") + "/" + name
+                items.append(f"{shown}:{st.st_size}:{st.st_mtime_ns}")
         _FINGERPRINT = "\n".join(items)
     return _FINGERPRINT
+
+
+def _is_real_dir(path: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _read_entry(path: str, limit: int) -> Optional[bytes]:
+    """The bytes of a regular file, never following a link, never blocking on a FIFO."""
+    fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        chunks = []
+        size = 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _write_entry(directory: str, name: str, data: bytes) -> None:
+    """Atomically put ``data`` at ``directory/name``; a link there is replaced, not followed."""
+    fd, tmp = tempfile.mkstemp(prefix="." + name + ".", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, os.path.join(directory, name))
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 class Cache:
@@ -123,7 +190,9 @@ class Cache:
     def __init__(
         self, directory: Optional[str] = None, settings: Optional[Mapping[str, Any]] = None
     ):
+        explicit = directory or os.environ.get(ENV_CACHE_DIR)
         self.directory = os.path.abspath(directory or default_cache_dir())
+        self._link_allowed = bool(explicit)  # a named directory may be a link
         salt = json.dumps(
             {"format": FORMAT, "package": package_fingerprint(), "settings": dict(settings or {})},
             sort_keys=True,
@@ -142,43 +211,61 @@ class Cache:
     def _entry_path(self, key: str) -> str:
         return os.path.join(self.directory, key[:2], key + ".json")
 
+    def _usable_dir(self) -> bool:
+        try:
+            st = os.lstat(self.directory)
+        except OSError:
+            return False
+        if stat.S_ISLNK(st.st_mode):
+            return self._link_allowed and os.path.isdir(self.directory)
+        return stat.S_ISDIR(st.st_mode)
+
     def get(self, data: bytes, path: str = "") -> Optional[List[Diagnostic]]:
         """The cached diagnostics for these bytes, or None on a miss."""
         key = self.key(data, path)
         try:
-            with open(self._entry_path(key), "rb") as fh:
-                obj = json.loads(fh.read().decode("utf-8"))
+            entry = self._entry_path(key)
+            if not self._usable_dir() or not _is_real_dir(os.path.dirname(entry)):
+                return None
+            raw = _read_entry(entry, MAX_ENTRY_BYTES)
+            if raw is None:
+                return None
+            obj = json.loads(raw.decode("utf-8"))
             if not isinstance(obj, dict) or obj.get("format") != FORMAT or obj.get("key") != key:
                 return None
             return load_diagnostics(obj["diagnostics"])
         except Exception:  # a missing, partial or corrupt entry is a miss
             return None
 
-    def _prepare(self) -> None:
+    def _prepare(self) -> bool:
         if self._prepared:
-            return
-        from gru_lint.sourcefile import write_atomic
-
-        if not os.path.isdir(self.directory):
-            os.makedirs(self.directory, exist_ok=True)
-            write_atomic(os.path.join(self.directory, ".gitignore"), b"*\n", fsync=False)
-            write_atomic(
-                os.path.join(self.directory, "CACHEDIR.TAG"), CACHEDIR_TAG.encode(), fsync=False
-            )
+            return True
+        if not os.path.lexists(self.directory):
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+            _write_entry(self.directory, ".gitignore", b"*\n")
+            _write_entry(self.directory, "CACHEDIR.TAG", CACHEDIR_TAG.encode())
+        if not self._usable_dir():
+            return False
         self._prepared = True
+        return True
 
     def put(self, data: bytes, path: str, diagnostics: Sequence[Diagnostic]) -> bool:
         """Store ``diagnostics`` for these bytes; False if the cache could not be written."""
-        from gru_lint.sourcefile import write_atomic
-
         key = self.key(data, path)
         payload = {"format": FORMAT, "key": key, "diagnostics": dump_diagnostics(diagnostics)}
         try:
-            self._prepare()
+            if not self._prepare():
+                return False
             entry = self._entry_path(key)
-            os.makedirs(os.path.dirname(entry), exist_ok=True)
+            shard = os.path.dirname(entry)
+            if not os.path.lexists(shard):
+                os.mkdir(shard, 0o700)
+            if not _is_real_dir(shard):  # a link or a file planted in the cache
+                return False
             body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
-            write_atomic(entry, body, fsync=False)
+            if len(body) > MAX_ENTRY_BYTES:
+                return False
+            _write_entry(shard, os.path.basename(entry), body)
         except (OSError, ValueError, TypeError):
             return False
         return True
@@ -193,5 +280,5 @@ class Cache:
             return
         for name in names:
             path = os.path.join(self.directory, name)
-            if len(name) == 2 and os.path.isdir(path):
+            if len(name) == 2 and _is_real_dir(path):
                 shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,462 @@
+"""A hostile tree, a hostile cache, hostile input: gru-lint writes nowhere it must not,
+never hangs, and fails with one clear line (issue 14, item by item).
+
+Tests that could hang run under ``deadline`` (an interval timer that raises) or in a
+subprocess with a timeout; none asserts on timing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import stat
+import sys
+
+import pytest
+
+import gru_lint
+from gru_lint import cache as cache_mod
+from gru_lint.cache import Cache
+from gru_lint.diagnostics import Diagnostic, Span
+
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
+needs_symlinks = pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
+DIAGS = [Diagnostic("GRU001", "m", Span(1, 0, 1, 1))]
+
+
+class Hang(BaseException):  # not swallowed by "except Exception"
+    pass
+
+
+@contextlib.contextmanager
+def deadline(seconds=20):
+    """Fail (instead of hanging the suite) if the block blocks for ``seconds``."""
+
+    def expired(signum, frame):
+        raise Hang(f"still blocked after {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@pytest.fixture(autouse=True)
+def no_cache_env(monkeypatch):
+    monkeypatch.delenv("GRU_LINT_CACHE_DIR", raising=False)
+
+
+def _only_entry(directory):
+    found = []
+    for root, _dirs, files in os.walk(directory):
+        found.extend(os.path.join(root, f) for f in files if f.endswith(".json"))
+    (entry,) = found
+    return entry
+
+
+# --------------------------------------------------------------------------- 1. cache links
+
+
+@needs_symlinks
+def test_cache_entry_symlink_is_replaced_not_written_through(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"precious\n")
+    c = Cache(str(tmp_path / "c"))
+    assert c.put(b"src", "a.py", DIAGS)
+    entry = _only_entry(tmp_path / "c")
+    os.unlink(entry)
+    os.symlink(victim, entry)
+    assert c.get(b"src", "a.py") is None  # a link is never read
+    assert c.put(b"src", "a.py", DIAGS)
+    assert victim.read_bytes() == b"precious\n"
+    assert not os.path.islink(entry) and stat.S_ISREG(os.lstat(entry).st_mode)
+    assert c.get(b"src", "a.py") == DIAGS
+
+
+@needs_symlinks
+def test_cache_entry_symlink_to_a_valid_entry_is_not_read(tmp_path):
+    c = Cache(str(tmp_path / "c"))
+    c.put(b"src", "a.py", DIAGS)
+    entry = _only_entry(tmp_path / "c")
+    elsewhere = tmp_path / "elsewhere.json"
+    os.replace(entry, elsewhere)
+    os.symlink(elsewhere, entry)
+    assert c.get(b"src", "a.py") is None
+
+
+@needs_symlinks
+def test_cache_shard_symlinked_to_another_directory_is_not_used(tmp_path):
+    victim_dir = tmp_path / "victim"
+    victim_dir.mkdir()
+    c = Cache(str(tmp_path / "c"))
+    c.put(b"other", "b.py", [])  # creates the cache directory
+    shard = os.path.dirname(c._entry_path(c.key(b"src", "a.py")))
+    if os.path.isdir(shard):
+        import shutil
+
+        shutil.rmtree(shard)
+    os.symlink(victim_dir, shard)
+    assert c.put(b"src", "a.py", DIAGS) is False
+    assert os.listdir(victim_dir) == []
+    assert c.get(b"src", "a.py") is None
+
+
+@needs_symlinks
+def test_default_cache_directory_may_not_be_a_link(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "planted"
+    target.mkdir()
+    os.symlink(target, ".gru_lint_cache")
+    assert Cache().put(b"src", "a.py", DIAGS) is False
+    assert os.listdir(target) == []
+    # A directory named explicitly may be a link: the user chose it.
+    c = Cache(".gru_lint_cache")
+    assert c.put(b"src", "a.py", DIAGS)
+    assert c.get(b"src", "a.py") == DIAGS
+
+
+@needs_fifo
+def test_cache_entry_that_is_a_fifo_is_a_miss_not_a_hang(tmp_path):
+    c = Cache(str(tmp_path / "c"))
+    c.put(b"src", "a.py", DIAGS)
+    entry = _only_entry(tmp_path / "c")
+    os.unlink(entry)
+    os.mkfifo(entry)
+    with deadline():
+        assert c.get(b"src", "a.py") is None
+
+
+def test_cache_entry_over_the_size_cap_is_a_miss(tmp_path, monkeypatch):
+    c = Cache(str(tmp_path / "c"))
+    c.put(b"src", "a.py", DIAGS)
+    entry = _only_entry(tmp_path / "c")
+    size = os.path.getsize(entry)
+    monkeypatch.setattr(cache_mod, "MAX_ENTRY_BYTES", size - 1)
+    assert c.get(b"src", "a.py") is None
+    assert c.put(b"big", "a.py", DIAGS) is False  # nor is a big entry written
+    monkeypatch.setattr(cache_mod, "MAX_ENTRY_BYTES", size)
+    assert c.get(b"src", "a.py") == DIAGS
+
+
+def test_cache_directory_is_private(tmp_path):
+    old = os.umask(0o022)
+    try:
+        c = Cache(str(tmp_path / "c"))
+        c.put(b"src", "a.py", DIAGS)
+    finally:
+        os.umask(old)
+    entry = _only_entry(tmp_path / "c")
+    for path in (tmp_path / "c", os.path.dirname(entry), entry):
+        assert stat.S_IMODE(os.stat(path).st_mode) & 0o077 == 0, path
+
+
+@needs_symlinks
+def test_cache_clear_does_not_follow_a_shard_link(tmp_path):
+    victim_dir = tmp_path / "victim"
+    victim_dir.mkdir()
+    (victim_dir / "keep.txt").write_text("keep")
+    c = Cache(str(tmp_path / "c"))
+    c.put(b"src", "a.py", DIAGS)
+    os.symlink(victim_dir, tmp_path / "c" / "zz")
+    c.clear()
+    assert (victim_dir / "keep.txt").read_text() == "keep"
+
+
+# --------------------------------------------------------------------------- 16. fingerprint
+
+
+def test_fingerprint_covers_rules_and_analysis(monkeypatch):
+    monkeypatch.setattr(cache_mod, "_FINGERPRINT", None)
+    fp = cache_mod.package_fingerprint()
+    names = [line.split(":")[0] for line in fp.splitlines()[1:]]
+    assert "cache.py" in names
+    assert any(n.startswith("rules/") and n.endswith(".py") for n in names)
+    assert any(n.startswith("analysis/") and n.endswith(".py") for n in names)
+    assert not any("__pycache__" in n for n in names)
+
+
+def test_editing_a_rule_module_changes_the_cache_key(tmp_path, monkeypatch):
+    rules_dir = os.path.join(os.path.dirname(gru_lint.__file__), "rules")
+    victim = os.path.join(rules_dir, sorted(n for n in os.listdir(rules_dir) if n.endswith(".py"))[0])
+    monkeypatch.setattr(cache_mod, "_FINGERPRINT", None)
+    before = Cache(str(tmp_path)).key(b"x")
+    st = os.stat(victim)
+    try:
+        os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+        monkeypatch.setattr(cache_mod, "_FINGERPRINT", None)
+        after = Cache(str(tmp_path)).key(b"x")
+    finally:
+        os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert before != after
+
+
+# --------------------------------------------------------------------------- helpers for whole runs
+
+import subprocess  # noqa: E402
+import textwrap  # noqa: E402
+
+from gru_lint import sourcefile  # noqa: E402
+from gru_lint.sourcefile import SourceError, read_bytes, read_source, write_atomic  # noqa: E402
+
+BAD = textwrap.dedent(
+    """\
+    import numpy as np
+    import keras
+
+    x = np.zeros((4, 3, 2))
+    h = np.zeros((8,))
+    y = keras.layers.GRU(8)(x, initial_state=h)
+    """
+)
+FIXED = BAD.replace("np.zeros((8,))", "np.zeros((4, 8))")
+
+
+def gru_lint_process(*args, cwd, stdin=None, timeout=120, **kwargs):
+    """``python -m gru_lint`` as a process (no cache), killed if it outlives ``timeout``."""
+    cmd = [sys.executable, "-m", "gru_lint", "--no-cache", *args]
+    return subprocess.run(
+        cmd, cwd=str(cwd), input=stdin, capture_output=True, timeout=timeout, **kwargs
+    )
+
+
+def lines(data: bytes):
+    return data.decode("utf-8", "replace").splitlines()
+
+
+# --------------------------------------------------------------------------- 2. read-only files
+
+
+def test_fix_refuses_a_read_only_file(tmp_path):
+    target = tmp_path / "a.py"
+    target.write_text(BAD)
+    os.chmod(target, 0o444)
+    try:
+        proc = gru_lint_process("--fix", "a.py", cwd=tmp_path)
+    finally:
+        os.chmod(target, 0o644)
+    assert proc.returncode == 2
+    assert lines(proc.stderr)[0] == (
+        "a.py: error: permission denied (the file is read-only); left unchanged"
+    )
+    assert "Traceback" not in proc.stderr.decode()
+    assert target.read_text() == BAD
+
+
+def test_write_atomic_refuses_what_the_user_may_not_write(tmp_path, monkeypatch):
+    """The same refusal for a file that has write bits but not for this user (as root,
+    ``os.access`` says yes to everything, so it is faked here)."""
+    target = tmp_path / "a.py"
+    target.write_text(BAD)
+    real_access = os.access
+
+    def access(path, mode, *args, **kwargs):
+        if os.fspath(path) == str(target) and mode & os.W_OK:
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    with pytest.raises(SourceError, match="permission denied"):
+        write_atomic(str(target), FIXED.encode())
+    assert target.read_text() == BAD
+    assert os.listdir(tmp_path) == ["a.py"]
+
+
+# --------------------------------------------------------------------------- 4. the write window
+
+
+@pytest.mark.parametrize("how", ["in_place", "rename"])
+def test_edit_saved_during_the_write_window_is_kept(tmp_path, monkeypatch, how):
+    target = tmp_path / "a.py"
+    target.write_text(BAD)
+    real_fsync = os.fsync
+
+    def editor_saves(fd):
+        real_fsync(fd)
+        if how == "in_place":
+            with open(target, "w") as fh:
+                fh.write(BAD + "# edited meanwhile\n")
+        else:
+            other = tmp_path / "a.py.swp"
+            other.write_text(BAD + "# edited meanwhile\n")
+            os.replace(other, target)
+
+    monkeypatch.setattr(os, "fsync", editor_saves)
+    with pytest.raises(SourceError, match="changed while it was being fixed"):
+        write_atomic(str(target), FIXED.encode(), expected=BAD.encode())
+    assert target.read_text() == BAD + "# edited meanwhile\n"
+    assert sorted(os.listdir(tmp_path)) == ["a.py"]
+
+
+def test_edit_saved_before_the_write_is_kept(tmp_path):
+    target = tmp_path / "a.py"
+    target.write_text(BAD + "# newer\n")
+    with pytest.raises(SourceError, match="changed while it was being fixed"):
+        write_atomic(str(target), FIXED.encode(), expected=BAD.encode())
+    assert target.read_text() == BAD + "# newer\n"
+
+
+# --------------------------------------------------------------------------- 8. FIFOs
+
+
+@needs_fifo
+def test_explicit_fifo_path_is_an_error_not_a_hang(tmp_path):
+    os.mkfifo(tmp_path / "p.py")
+    proc = gru_lint_process("p.py", cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2
+    assert lines(proc.stderr)[0] == "p.py: error: not a regular file (a FIFO)"
+
+
+@needs_fifo
+def test_read_bytes_never_blocks_on_a_fifo(tmp_path):
+    os.mkfifo(tmp_path / "p.py")
+    with deadline():
+        with pytest.raises(SourceError, match="FIFO"):
+            read_bytes(tmp_path / "p.py")
+
+
+@needs_fifo
+@pytest.mark.parametrize("where", [".gitignore", "sub/.gitignore", ".git/info/exclude"])
+def test_fifo_ignore_files_are_skipped_not_waited_on(tmp_path, where):
+    from gru_lint.discovery import iter_python_files
+
+    (tmp_path / ".git" / "info").mkdir(parents=True)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.py").write_text("x = 1\n")
+    (tmp_path / "a.py").write_text("x = 1\n")
+    os.mkfifo(tmp_path / where)
+    with deadline():
+        found = sorted(os.path.relpath(p, tmp_path) for p in iter_python_files([str(tmp_path)]))
+    assert found == ["a.py", os.path.join("sub", "b.py")]
+    proc = gru_lint_process(".", cwd=tmp_path, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+
+
+# --------------------------------------------------------------------------- 9. .gitignore matching
+
+
+def _ignored(pattern, rel, is_dir=False):
+    from gru_lint.discovery import compile_gitignore_line, is_ignored
+
+    return is_ignored((("/base", (compile_gitignore_line(pattern),)),), "/base/" + rel, is_dir)
+
+
+def test_gitignore_stars_do_not_backtrack():
+    with deadline(20):
+        assert not _ignored("*a" * 13 + "*b", "a" * 40)
+        assert _ignored("*a" * 13 + "*b", "a" * 40 + "b")
+        assert not _ignored("*a*a*a*a*a*a*a*a*a*a*a*a*a*b", "a" * 5000)
+
+
+def test_gitignore_repeated_double_star_is_collapsed():
+    deep = "/".join(["d"] * 200) + "/y"
+    with deadline(20):
+        assert not _ignored("**/" * 30 + "x", deep)
+        assert _ignored("**/" * 30 + "y", deep)
+        assert not _ignored("/".join(["**"] * 30) + "/a/**/b", deep)
+
+
+@pytest.mark.parametrize("pattern", ["[z-a].py", "[]", "[!]", "x[", "[\\", "[a-]", "\\"])
+def test_malformed_bracket_expressions_do_not_crash(pattern, tmp_path):
+    from gru_lint.discovery import compile_gitignore_line
+
+    rule = compile_gitignore_line(pattern)
+    assert rule is not None
+    rule.regex.match("z.py")  # no exception
+    (tmp_path / ".gitignore").write_text(pattern + "\n")
+    (tmp_path / "z.py").write_text("x = 1\n")
+    proc = gru_lint_process(".", cwd=tmp_path, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert b"Traceback" not in proc.stderr
+
+
+def test_reversed_range_matches_nothing_as_in_git():
+    assert not _ignored("[z-a].py", "m.py")
+    assert not _ignored("[z-a].py", "z.py")
+    assert _ignored("[a-z].py", "m.py")
+
+
+_GIT_CASES = [
+    ("*.py", ["a.py", "d/a.py", "a.pyc"]),
+    ("/*.py", ["a.py", "d/a.py"]),
+    ("d/*.py", ["d/a.py", "d/e/a.py"]),
+    ("a?.py", ["ab.py", "a.py"]),
+    ("[ab].py", ["a.py", "c.py"]),
+    ("[!ab].py", ["a.py", "c.py"]),
+    ("[a-c]x.py", ["bx.py", "dx.py"]),
+    ("[]a].py", ["].py", "a.py", "b.py"]),
+    ("\\*.py", ["*.py", "a.py"]),
+    ("**/x.py", ["x.py", "a/b/x.py"]),
+    ("a/**/b.py", ["a/b.py", "a/x/y/b.py", "b.py"]),
+    ("a/**", ["a/x.py", "a/x/y.py"]),
+    ("**/**/**/z.py", ["z.py", "q/z.py", "q/r/s/z.py"]),
+    ("a**b.py", ["axxb.py", "ab.py"]),
+    ("*a*a*b.py", ["aab.py", "xaxaxb.py", "ab.py"]),
+]
+
+
+@pytest.mark.skipif(not __import__("shutil").which("git"), reason="needs git")
+@pytest.mark.parametrize("pattern, paths", _GIT_CASES)
+def test_gitignore_matching_agrees_with_git(tmp_path, pattern, paths):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True, timeout=60)
+    (repo / ".gitignore").write_text(pattern + "\n")
+    proc = subprocess.run(
+        ["git", "-C", str(repo), "check-ignore", "--no-index", "--stdin"],
+        input="\n".join(paths) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    git_says = set(proc.stdout.split())
+    for rel in paths:
+        assert _ignored(pattern, rel) is (rel in git_says), (pattern, rel)
+
+
+# --------------------------------------------------------------------------- 10. temp files
+
+
+def test_interrupt_right_after_mkstemp_leaves_no_temp_file(tmp_path, monkeypatch):
+    import tempfile
+
+    target = tmp_path / "a.py"
+    target.write_text(BAD)
+    real_mkstemp = tempfile.mkstemp
+
+    def interrupted_mkstemp(*args, **kwargs):
+        result = real_mkstemp(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C lands just after the file exists
+        return result
+
+    monkeypatch.setattr(tempfile, "mkstemp", interrupted_mkstemp)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(str(target), FIXED.encode(), expected=BAD.encode())
+    assert os.listdir(tmp_path) == ["a.py"]
+    assert target.read_text() == BAD
+
+
+# --------------------------------------------------------------------------- 20. codecs
+
+
+def test_fix_refuses_an_encoding_that_does_not_round_trip(tmp_path):
+    data = b"# -*- coding: utf-7 -*-\n" + BAD.encode() + b's = "+AGE-"\n'
+    assert data.decode("utf-7").encode("utf-7") != data
+    (tmp_path / "a.py").write_bytes(data)
+    proc = gru_lint_process("--fix", "a.py", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "does not round-trip" in lines(proc.stderr)[0]
+    assert (tmp_path / "a.py").read_bytes() == data
+
+
+def test_round_tripping_legacy_codec_is_still_fixed(tmp_path):
+    data = ("# -*- coding: latin-1 -*-\n# café\n" + BAD).encode("latin-1")
+    (tmp_path / "a.py").write_bytes(data)
+    proc = gru_lint_process("--fix", "a.py", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert (tmp_path / "a.py").read_bytes() == data.replace(b"np.zeros((8,))", b"np.zeros((4, 8))")
