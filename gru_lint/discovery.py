@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
-from gru_lint.sourcefile import SourceError, _oserror_message
+from gru_lint.sourcefile import SourceError, _oserror_message, read_small_file
+from gru_lint.wildmatch import PathPattern
 
 SKIP_DIRS = frozenset(
     {
@@ -55,50 +55,9 @@ SUFFIXES = (PY_SUFFIX, NOTEBOOK_SUFFIX)
 @dataclass(frozen=True)
 class IgnoreRule:
     pattern: str  # the line as written, for debugging
-    regex: "re.Pattern[str]"
+    regex: PathPattern  # ``.match(rel)``, like a compiled regex (see gru_lint.wildmatch)
     negate: bool
     dir_only: bool
-
-
-def _translate_segment(seg: str) -> str:
-    """One path segment of a gitignore pattern as a regex (no ``/`` inside)."""
-    out = []
-    i, n = 0, len(seg)
-    while i < n:
-        c = seg[i]
-        if c == "\\" and i + 1 < n:
-            out.append(re.escape(seg[i + 1]))
-            i += 2
-            continue
-        if c == "*":
-            while i < n and seg[i] == "*":
-                i += 1
-            out.append("[^/]*")
-            continue
-        if c == "?":
-            out.append("[^/]")
-        elif c == "[":
-            j = i + 1
-            if j < n and seg[j] in "!^":
-                j += 1
-            if j < n and seg[j] == "]":
-                j += 1
-            while j < n and seg[j] != "]":
-                j += 1
-            if j >= n:  # no closing bracket: a literal "["
-                out.append(re.escape(c))
-            else:
-                body = seg[i + 1 : j]
-                negate = body[:1] in ("!", "^")
-                if negate:
-                    body = body[1:]
-                body = body.replace("\\", "\\\\").replace("^", "\\^").replace("[", "\\[")
-                out.append("(?!/)[" + ("^" if negate else "") + body + "]")
-                i = j
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return "".join(out)
 
 
 def compile_gitignore_line(line: str) -> Optional[IgnoreRule]:
@@ -122,20 +81,7 @@ def compile_gitignore_line(line: str) -> Optional[IgnoreRule]:
     line = line.lstrip("/")
     if not line:
         return None
-    parts = line.split("/")
-    regex = "" if anchored else "(?:.*/)?"
-    for i, seg in enumerate(parts):
-        last = i == len(parts) - 1
-        if seg == "**":
-            if last:
-                regex += ".*"
-            else:
-                regex += "(?:.*/)?"
-            continue
-        regex += _translate_segment(seg)
-        if not last:
-            regex += "/"
-    return IgnoreRule(original, re.compile(regex + r"\Z", re.DOTALL), negate, dir_only)
+    return IgnoreRule(original, PathPattern(line, anchored), negate, dir_only)
 
 
 def parse_gitignore(text: str) -> List[IgnoreRule]:
@@ -147,11 +93,14 @@ def parse_gitignore(text: str) -> List[IgnoreRule]:
     return rules
 
 
+MAX_IGNORE_FILE_BYTES = 1024 * 1024
+
+
 def _load_ignore_file(path: str) -> List[IgnoreRule]:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
+    # Never blocks on a FIFO, never reads a device or a huge file: such a file is
+    # treated as absent.
+    data = read_small_file(path, MAX_IGNORE_FILE_BYTES)
+    if data is None:
         return []
     return parse_gitignore(data.decode("utf-8", "replace"))
 

@@ -9,6 +9,7 @@ file differs from the original only where an edit was made.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import io
 import os
@@ -54,25 +55,74 @@ def _oserror_message(exc: OSError) -> str:
     return (exc.strerror or type(exc).__name__).lower()
 
 
-def read_bytes(path: PathLike) -> bytes:
-    """The file's bytes; :class:`SourceError` for anything that is not a readable file."""
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024  # bytes; ``--max-file-size`` changes it
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_nonblocking(path, flags):
+    # A FIFO opened for reading blocks until a writer appears; O_NONBLOCK returns at
+    # once, and a regular file ignores the flag.
+    return os.open(path, flags | _NONBLOCK | _CLOEXEC)
+
+
+def _size_message(size: int, limit: int) -> str:
+    return (
+        f"file is {size} bytes, larger than the limit of {limit} "
+        "(--max-file-size); skipped"
+    )
+
+
+def read_bytes(path: PathLike, max_size: Optional[int] = None) -> bytes:
+    """The file's bytes; :class:`SourceError` for anything that is not a readable file.
+
+    A FIFO, socket or device is refused without blocking. ``max_size`` (bytes), when
+    given, refuses larger files before reading them.
+    """
     spath = os.fspath(path)
     try:
-        with open(spath, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                if os.path.isdir(spath):
+        with open(spath, "rb", opener=_open_nonblocking) as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                if stat.S_ISDIR(st.st_mode):
                     raise SourceError(spath, "is a directory")
+                if stat.S_ISFIFO(st.st_mode):
+                    raise SourceError(spath, "not a regular file (a FIFO)")
                 raise SourceError(spath, "not a regular file")
-            data = fh.read()
+            if max_size is not None and st.st_size > max_size:
+                raise SourceError(spath, _size_message(st.st_size, max_size))
+            data = fh.read() if max_size is None else fh.read(max_size + 1)
     except SourceError:
         raise
     except OSError as exc:
         if os.path.islink(spath) and not os.path.exists(spath):
             raise SourceError(spath, "broken symbolic link") from None
         raise SourceError(spath, _oserror_message(exc)) from None
+    if max_size is not None and len(data) > max_size:  # grew while being read
+        raise SourceError(spath, _size_message(len(data), max_size))
     if b"\0" in data:
         raise SourceError(spath, "binary file (contains NUL bytes), not Python source")
     return data
+
+
+def read_small_file(path: PathLike, limit: int = 1024 * 1024) -> Optional[bytes]:
+    """A configuration-like file's bytes, or None when it is missing, not a regular
+    file (a FIFO is never waited on), unreadable or larger than ``limit``."""
+    try:
+        fd = _open_nonblocking(os.fspath(path), os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read(limit + 1)
+        return data if len(data) <= limit else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def detect_newline(text: str) -> Optional[str]:
@@ -145,10 +195,21 @@ def read_source(path: PathLike) -> SourceFile:
 
 
 def encode(source: SourceFile, new_text: str) -> bytes:
-    """``new_text`` in the file's own encoding, with its BOM if it had one."""
+    """``new_text`` in the file's own encoding, with its BOM if it had one.
+
+    Refused (:class:`SourceError`) when the file's own bytes do not survive a
+    decode/encode round trip in that codec (UTF-7, some stateful CJK codecs): writing
+    the file back would then change bytes outside the fixes.
+    """
     encoding = source.encoding
     if encoding == "utf-8-sig" and not source.has_bom:  # pragma: no cover - defensive
         encoding = "utf-8"
+    if not _round_trips(source, encoding):
+        raise SourceError(
+            source.path,
+            f"the file's encoding ({encoding}) does not round-trip: "
+            "re-encoding it would change bytes outside the fix",
+        )
     try:
         data = new_text.encode(encoding)
     except UnicodeEncodeError as exc:
@@ -162,6 +223,18 @@ def encode(source: SourceFile, new_text: str) -> bytes:
     return data
 
 
+def _round_trips(source: SourceFile, encoding: str) -> bool:
+    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig", "ascii"):
+        return True  # exact by construction: decoding was strict
+    try:
+        again = source.text.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    if source.has_bom and not again.startswith(codecs.BOM_UTF8):
+        again = codecs.BOM_UTF8 + again
+    return again == source.data
+
+
 _UMASK: Optional[int] = None
 
 
@@ -173,24 +246,76 @@ def _default_mode() -> int:
     return 0o666 & ~_UMASK
 
 
-def write_atomic(path: PathLike, data: bytes, *, fsync: bool = True) -> None:
+def _writable(st: os.stat_result, path: str) -> bool:
+    """Whether the user may change this file: the rename that replaces it only needs a
+    writable directory, so ask the file itself. A file with no write bit at all is
+    read-only even for root, as ``chmod 444`` means to say."""
+    if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        return False
+    return os.access(path, os.W_OK)
+
+
+def _identity(st: os.stat_result):
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+@contextlib.contextmanager
+def _signals_deferred():
+    """SIGINT/SIGTERM wait (in the main thread, on POSIX) until the block is over."""
+    import signal
+    import threading
+
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, old)
+
+
+def write_atomic(path: PathLike, data: bytes, *, fsync: bool = True,
+                 expected: Optional[bytes] = None) -> None:
     """Replace ``path`` with ``data`` via a temporary file in the same directory.
 
     The file's permission bits (and, where allowed, owner) are kept; a symlink is
     followed so the link stays a link. Readers see the old or the new content,
     never a mixture, and a failure leaves the original untouched. ``fsync=False``
     skips flushing to disk (for data that may be lost, such as cache entries).
+
+    A read-only file is refused (``SourceError``: permission denied). With
+    ``expected`` (the bytes the new content was computed from), the file must still
+    hold exactly those bytes, and its identity (inode, size, mtime) is checked again
+    right before the rename, so an edit saved meanwhile is never overwritten. An
+    interrupt (SIGINT/SIGTERM) never leaves the temporary file behind.
     """
     target = os.path.realpath(os.fspath(path))
     directory = os.path.dirname(target) or "."
+    shown = os.fspath(path)
+    st: Optional[os.stat_result]
     try:
-        st: Optional[os.stat_result] = os.stat(target)
+        st = os.stat(target)
     except FileNotFoundError:
         st = None
-    fd, tmp = tempfile.mkstemp(
-        prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=directory
-    )
+    if st is not None and not _writable(st, target):
+        raise SourceError(shown, "permission denied (the file is read-only); left unchanged")
+    if expected is not None:
+        if st is None:
+            raise SourceError(shown, "the file vanished while it was being fixed")
+        with open(target, "rb", opener=_open_nonblocking) as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode) or fh.read() != expected:
+                raise SourceError(
+                    shown, "the file changed while it was being fixed; left unchanged"
+                )
+    tmp = None
     try:
+        with _signals_deferred():
+            fd, tmp = tempfile.mkstemp(
+                prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=directory
+            )
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -207,10 +332,22 @@ def write_atomic(path: PathLike, data: bytes, *, fsync: bool = True) -> None:
                         pass
         else:
             os.chmod(tmp, _default_mode())
-        os.replace(tmp, target)
+        with _signals_deferred():
+            if expected is not None:
+                try:
+                    now = os.stat(target)
+                except FileNotFoundError:
+                    now = None
+                if now is None or _identity(now) != _identity(st):
+                    raise SourceError(
+                        shown, "the file changed while it was being fixed; left unchanged"
+                    )
+            os.replace(tmp, target)
+            tmp = None
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
         raise
