@@ -8,10 +8,12 @@
    at all -- if one of its edits overlaps (or starts where) an edit already taken, it
    waits for the next round. An edit identical to one already taken is merged with it
    (two findings on one constructor, an import two fixes need);
-3. apply them, and require the result to parse with both the standard ``ast`` and
-   libcst; otherwise stop, keep the last text that did, and say why in
-   ``FixResult.error``. (When libcst cannot parse the *input* either -- syntax newer
-   than the installed libcst -- only ``ast`` is required.)
+3. apply them, and require the result to parse with the standard ``ast`` and, around
+   every edit, with libcst (``gru_lint.validate`` bounds what libcst is shown: it
+   crashes natively on some inputs); otherwise stop, keep the last text that did, and
+   say why in ``FixResult.error``. (When libcst cannot parse the same place of the
+   *input* either -- syntax newer than the installed libcst -- only ``ast`` is
+   required.)
 4. repeat (at most ``MAX_ROUNDS`` rounds, never revisiting a text) until no applicable
    fix is left.
 
@@ -29,11 +31,12 @@ the edits.
 
 from __future__ import annotations
 
-import ast
+import bisect
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 from gru_lint.core import FixResult, check_source
 from gru_lint.diagnostics import Applicability, Diagnostic, Edit
+from gru_lint.validate import parse_problem
 
 MAX_ROUNDS = 10
 
@@ -48,53 +51,67 @@ def applicable(diag: Diagnostic, unsafe: bool) -> bool:
 
 
 def _conflicts(a: Edit, b: Edit) -> bool:
-    return a.start == b.start or max(a.start, b.start) < min(a.end, b.end)
+    """Same start, overlapping ranges, or an insertion strictly inside the other's range."""
+    return a.start == b.start or (a.start < b.end and b.start < a.end)
 
 
-def apply_fixes(text: str, diagnostics: Iterable[Diagnostic]) -> Tuple[str, List[Diagnostic]]:
-    """Apply the fixes of ``diagnostics`` that fit together; return (new text, fixed diagnostics)."""
+def choose_edits(text: str, diagnostics: Iterable[Diagnostic]) -> Tuple[List[Edit], List[Diagnostic]]:
+    """The non-conflicting edits (sorted by position) and the diagnostics they fix.
+
+    Accepted edits never conflict, so they are ordered by start *and* end, and a new
+    edit need only be compared with its two neighbours: O(n log n) for n fixes.
+    """
     ordered = sorted(
         (d for d in diagnostics if d.fix is not None and d.fix.edits),
         key=lambda d: (min(e.start for e in d.fix.edits), d.sort_key()),
     )
-    accepted: List[Edit] = []
+    accepted: List[Edit] = []  # sorted by start
+    starts: List[int] = []
     taken = set()
     used: List[Diagnostic] = []
+    n = len(text)
     for diag in ordered:
         edits = sorted(set(diag.fix.edits), key=lambda e: (e.start, e.end, e.text))
-        if any(e.start < 0 or e.end < e.start or e.end > len(text) for e in edits):
+        if any(e.start < 0 or e.end < e.start or e.end > n for e in edits):
             continue
         if any(_conflicts(a, b) for a, b in zip(edits, edits[1:])):
             continue
         new = [e for e in edits if (e.start, e.end, e.text) not in taken]
-        if any(_conflicts(e, a) for e in new for a in accepted):
+        clash = False
+        for e in new:
+            k = bisect.bisect_left(starts, e.start)
+            if (k < len(accepted) and _conflicts(e, accepted[k])) or (
+                k > 0 and _conflicts(e, accepted[k - 1])
+            ):
+                clash = True
+                break
+        if clash:
             continue
-        accepted.extend(new)
+        for e in new:
+            k = bisect.bisect_left(starts, e.start)
+            starts.insert(k, e.start)
+            accepted.insert(k, e)
         taken.update((e.start, e.end, e.text) for e in new)
         used.append(diag)
-    for edit in sorted(accepted, key=lambda e: (e.start, e.end), reverse=True):
-        text = text[: edit.start] + edit.text + text[edit.end:]
-    return text, used
+    return accepted, used
 
 
-def _parse_problem(text: str, original: str) -> Optional[str]:
-    """Why ``text`` is not acceptable output, or None."""
-    try:
-        ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        return f"the fixed code would not parse ({' '.join(str(getattr(exc, 'msg', exc)).split())})"
-    import libcst
+def splice(text: str, edits: Sequence[Edit]) -> str:
+    """``text`` with non-overlapping ``edits`` (sorted by start) applied, in one pass."""
+    out = []
+    pos = 0
+    for e in edits:
+        out.append(text[pos:e.start])
+        out.append(e.text)
+        pos = e.end
+    out.append(text[pos:])
+    return "".join(out)
 
-    try:
-        libcst.parse_module(text)
-    except Exception as exc:  # libcst.ParserSyntaxError, or its own limits
-        try:
-            libcst.parse_module(original)
-        except Exception:
-            return None  # libcst cannot read the input either: ast is the judge
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"the fixed code would not parse with libcst ({first})"
-    return None
+
+def apply_fixes(text: str, diagnostics: Iterable[Diagnostic]) -> Tuple[str, List[Diagnostic]]:
+    """Apply the fixes of ``diagnostics`` that fit together; return (new text, fixed diagnostics)."""
+    edits, used = choose_edits(text, diagnostics)
+    return splice(text, edits), used
 
 
 def fix_text(source: str, *, unsafe: bool = False, wanted=None, keras_version=None) -> FixResult:
@@ -123,10 +140,11 @@ def fix_text(source: str, *, unsafe: bool = False, wanted=None, keras_version=No
         chosen = [d for d in candidates if applicable(d, unsafe)]
         if not chosen:
             break
-        new_text, used = apply_fixes(text, chosen)
+        edits, used = choose_edits(text, chosen)
+        new_text = splice(text, edits)
         if not used or new_text in seen:
             break
-        error = _parse_problem(new_text, source)
+        error = parse_problem(new_text, text, edits)
         if error is not None:
             break
         text = new_text

@@ -460,3 +460,170 @@ def test_round_tripping_legacy_codec_is_still_fixed(tmp_path):
     proc = gru_lint_process("--fix", "a.py", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     assert (tmp_path / "a.py").read_bytes() == data.replace(b"np.zeros((8,))", b"np.zeros((4, 8))")
+
+
+# --------------------------------------------------------------------------- 6, 7. libcst bounds
+
+CHAIN = " and ".join(["a"] * 10_000)
+
+
+def test_long_boolean_chain_elsewhere_does_not_crash_the_fix(tmp_path):
+    """libcst segfaults on this chain; it only ever sees the statement being fixed."""
+    (tmp_path / "a.py").write_text(BAD + f"ok = {CHAIN}\n")
+    proc = gru_lint_process("--fix", "-j", "1", "a.py", cwd=tmp_path, timeout=300)
+    assert proc.returncode == 1, (proc.returncode, proc.stderr[-500:])
+    assert (tmp_path / "a.py").read_text() == FIXED + f"ok = {CHAIN}\n"
+
+
+def test_long_boolean_chain_around_the_fix_is_refused_with_a_reason(tmp_path):
+    source = textwrap.dedent(
+        """\
+        import numpy as np
+        import keras
+
+
+        def build(a):
+            x = np.zeros((4, 3, 2))
+            h = np.zeros((8,))
+            ok = CHAIN
+            return keras.layers.GRU(8)(x, initial_state=h)
+        """
+    ).replace("CHAIN", CHAIN)
+    proc = gru_lint_process("--fix", "-", cwd=tmp_path, stdin=source.encode(), timeout=300)
+    assert proc.returncode == 2, (proc.returncode, proc.stderr[-500:])
+    assert proc.stdout == source.encode()  # an editor replacing its buffer keeps it
+    (error,) = [ln for ln in lines(proc.stderr) if ": error:" in ln]
+    assert error == (
+        "-: error: some fixes were not applied: the code around the fix has a boolean "
+        "chain of 10000 terms (the limit is 1000), which libcst cannot parse safely"
+    )
+
+
+def test_hazards_are_found_without_recursion():
+    import ast
+
+    from gru_lint import validate
+
+    deep = ast.parse("x = " + " + ".join(["a"] * (validate.MAX_EXPR_DEPTH + 5)))
+    assert "nested more than" in validate._hazard(deep.body)
+    cmp_chain = ast.parse("x = " + " < ".join(["a"] * (validate.MAX_CHAIN + 2)))
+    assert "comparison chain" in validate._hazard(cmp_chain.body)
+    elifs = "if a:\n    pass\n" + "elif a:\n    pass\n" * (validate.MAX_ELIF + 1)
+    assert "elif" in validate._hazard(ast.parse(elifs).body)
+    assert validate._hazard(ast.parse(BAD).body) is None
+
+
+def test_libcst_sees_only_the_statements_around_the_edits(monkeypatch):
+    import libcst
+
+    from gru_lint import validate
+
+    seen = []
+    real = libcst.parse_module
+    monkeypatch.setattr(libcst, "parse_module", lambda code, *a, **k: seen.append(code) or real(code))
+    filler = "".join(f"f{i} = {i}\n" for i in range(2000))
+    from gru_lint.fixer import fix_text
+
+    result = fix_text(filler + BAD + filler)
+    assert result.text == filler + FIXED + filler
+    assert seen and all(len(code) < 200 for code in seen), [len(c) for c in seen]
+
+
+def test_region_inside_a_long_function_is_checked_under_a_header(monkeypatch):
+    from gru_lint import validate
+
+    monkeypatch.setattr(validate, "MAX_REGION_CHARS", 400)
+    body = "".join(f"    f{i} = {i}\n" for i in range(200))
+    old = "def f():\n" + body + "    h = np.zeros((8,))\n" + body
+    new = old.replace("np.zeros((8,))", "np.zeros((4, 8))")
+    start = old.index("np.zeros((8,))")
+    edit = __import__("gru_lint.diagnostics", fromlist=["Edit"]).Edit(
+        start, start + len("np.zeros((8,))"), "np.zeros((4, 8))"
+    )
+    assert validate.parse_problem(new, old, [edit]) is None
+    broken = old[:start] + "np.zeros((4, 8)" + old[start + len("np.zeros((8,))"):]
+    bad_edit = type(edit)(edit.start, edit.end, "np.zeros((4, 8)")
+    assert "would not parse" in validate.parse_problem(broken, old, [bad_edit])
+
+
+def test_region_over_the_limit_is_refused_with_its_size(monkeypatch):
+    from gru_lint import validate
+    from gru_lint.diagnostics import Edit
+
+    monkeypatch.setattr(validate, "MAX_REGION_CHARS", 100)
+    old = "x = [\n" + "".join(f"    {i},\n" for i in range(100)) + "]\n"
+    new = old.replace("    0,", "    00,".replace("00", "0 "))
+    edit = Edit(old.index("0,"), old.index("0,") + 1, "0 ")
+    message = validate.parse_problem(new, old, [edit])
+    assert "characters long, too long for libcst to check safely (the limit is 100)" in message
+
+
+MEMORY_CHILD = textwrap.dedent(
+    """\
+    import resource, sys
+    import libcst  # imported before measuring: its import is not the point
+    from gru_lint.fixer import fix_text
+
+    def vmsize():
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+
+    source = sys.stdin.read()
+    limit = vmsize() + 150 * 2 ** 20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    result = fix_text(source)
+    print(len(result.applied), result.error)
+    """
+)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc")
+def test_fix_of_a_large_file_fits_in_a_small_memory_budget(tmp_path):
+    """libcst needs about 600 bytes per byte of source: shown the whole 290 kB file it
+    aborts the process under this budget (150 MB above the baseline)."""
+    filler = "".join(f"v{i} = np.zeros((4, 8))\nw{i} = [v{i} for _ in range(3)]\n" for i in range(5000))
+    proc = subprocess.run(
+        [sys.executable, "-c", MEMORY_CHILD],
+        input=(BAD + filler).encode(),
+        capture_output=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-800:]
+    assert proc.stdout.split() == [b"1", b"None"]
+
+
+# --------------------------------------------------------------------------- 12. many fixes
+
+
+def test_edit_selection_compares_neighbours_only(monkeypatch):
+    from gru_lint import fixer
+    from gru_lint.diagnostics import Edit, Fix
+
+    calls = [0]
+    real = fixer._conflicts
+
+    def counting(a, b):
+        calls[0] += 1
+        return real(a, b)
+
+    monkeypatch.setattr(fixer, "_conflicts", counting)
+    n = 3000
+    text = "x" * (2 * n)
+    diags = [
+        Diagnostic("GRU001", "m", Span(1, 2 * i, 1, 2 * i + 1), Fix("t", (Edit(2 * i, 2 * i + 1, "y"),)))
+        for i in range(n)
+    ]
+    new, used = fixer.apply_fixes(text, diags)
+    assert new == "yx" * n and len(used) == n
+    assert calls[0] <= 3 * n  # was n * (n - 1) / 2
+
+
+def test_insertion_inside_a_replaced_range_conflicts():
+    from gru_lint.diagnostics import Edit, Fix
+    from gru_lint.fixer import apply_fixes
+
+    outer = Diagnostic("A", "m", Span(1, 0, 1, 1), Fix("t", (Edit(0, 6, "abcdef"),)))
+    inner = Diagnostic("B", "m", Span(1, 3, 1, 4), Fix("t", (Edit(3, 3, "!"),)))
+    assert apply_fixes("012345", [outer, inner]) == ("abcdef", [outer])
