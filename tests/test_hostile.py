@@ -627,3 +627,65 @@ def test_insertion_inside_a_replaced_range_conflicts():
     outer = Diagnostic("A", "m", Span(1, 0, 1, 1), Fix("t", (Edit(0, 6, "abcdef"),)))
     inner = Diagnostic("B", "m", Span(1, 3, 1, 4), Fix("t", (Edit(3, 3, "!"),)))
     assert apply_fixes("012345", [outer, inner]) == ("abcdef", [outer])
+
+
+# --------------------------------------------------------------------------- 3. the codemod
+
+
+def _codemod(tmp_path, *extra):
+    cmd = [sys.executable, "-m", "libcst.tool", "codemod", "-x", "gru_lint.codemod.FixInitialState",
+           "--no-format", "--hide-progress", "-j", "1", *extra, "pkg"]
+    return subprocess.run(cmd, cwd=str(tmp_path), capture_output=True, timeout=300)
+
+
+def test_codemod_honours_noqa(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    marked = BAD.replace("initial_state=h)", "initial_state=h)  # noqa: GRU001")
+    bare = BAD.replace("initial_state=h)", "initial_state=h)  # noqa")
+    (tmp_path / "pkg" / "marked.py").write_text(marked)
+    (tmp_path / "pkg" / "bare.py").write_text(bare)
+    (tmp_path / "pkg" / "other.py").write_text(BAD.replace("initial_state=h)", "initial_state=h)  # noqa: GRU006"))
+    proc = _codemod(tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "pkg" / "marked.py").read_text() == marked
+    assert (tmp_path / "pkg" / "bare.py").read_text() == bare
+    assert (tmp_path / "pkg" / "other.py").read_text() == FIXED.replace(
+        "initial_state=h)", "initial_state=h)  # noqa: GRU006"
+    )
+
+
+def test_codemod_honours_select_and_ignore(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.py").write_text(BAD)
+    assert _codemod(tmp_path, "--ignore", "GRU001").returncode == 0
+    assert (tmp_path / "pkg" / "a.py").read_text() == BAD
+    assert _codemod(tmp_path, "--select", "GRU002,GRU003").returncode == 0
+    assert (tmp_path / "pkg" / "a.py").read_text() == BAD
+    assert _codemod(tmp_path, "--select", "GRU0").returncode == 0
+    assert (tmp_path / "pkg" / "a.py").read_text() == FIXED
+
+
+# --------------------------------------------------------------------------- 15. python -m
+
+
+CANARY = "import os\nopen(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'CANARY_RAN'), 'w').close()\n"
+CANARY_MODULES = ["argparse", "difflib", "tokenize", "json", "hashlib", "tempfile", "ast",
+                  "concurrent", "multiprocessing", "libcst", "bisect", "shutil", "typing",
+                  "dataclasses", "textwrap", "enum"]
+
+
+@pytest.mark.parametrize("mode", [[], ["--fix"], ["--diff"]])
+def test_python_m_never_imports_from_the_checked_tree(tmp_path, mode):
+    for name in CANARY_MODULES:
+        if name in ("concurrent", "libcst", "multiprocessing"):
+            (tmp_path / name).mkdir()
+            (tmp_path / name / "__init__.py").write_text(CANARY)
+        else:
+            (tmp_path / (name + ".py")).write_text(CANARY)
+    for i in range(4):  # enough files for a worker pool
+        (tmp_path / f"m{i}.py").write_text(BAD)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = gru_lint_process(*mode, "-j", "2", ".", cwd=tmp_path, env=env)
+    assert not (tmp_path / "CANARY_RAN").exists(), proc.stderr[-800:]
+    assert proc.returncode == 1, proc.stderr[-800:]
+    assert b"Traceback" not in proc.stderr
