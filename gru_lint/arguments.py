@@ -35,6 +35,24 @@ def _positive_int(value: str) -> int:
     return n
 
 
+def _size(value: str) -> int:
+    """Bytes, with an optional k/M/G suffix (powers of 1024); 0 means no limit."""
+    import argparse
+
+    text = value.strip()
+    factor = 1
+    if text[-1:].lower() in ("k", "m", "g"):
+        factor = 1024 ** ("kmg".index(text[-1].lower()) + 1)
+        text = text[:-1]
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {value!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return n * factor
+
+
 def build_parser():
     import argparse
 
@@ -55,6 +73,12 @@ def build_parser():
     fixing.add_argument("--fix", action="store_true", help="apply fixes in place")
     fixing.add_argument(
         "--unsafe-fixes", action="store_true", help="also apply (and offer) fixes marked unsafe"
+    )
+    fixing.add_argument(
+        "--fix-outside-roots",
+        action="store_true",
+        help="also rewrite files whose real path (through symbolic links) is outside the "
+        "paths given",
     )
     fixing.add_argument(
         "--diff", action="store_true", help="print the fixes as a unified diff; write nothing"
@@ -94,7 +118,14 @@ def build_parser():
         type=_positive_int,
         default=None,
         metavar="N",
-        help="parallel processes (default: the number of CPUs)",
+        help="parallel processes (default: the number of CPUs; at most twice that)",
+    )
+    run.add_argument(
+        "--max-file-size",
+        type=_size,
+        default=None,
+        metavar="BYTES",
+        help="report and skip larger files (default: 10M; suffixes k, M, G; 0: no limit)",
     )
     run.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     run.add_argument(

@@ -32,10 +32,67 @@ EXIT_ERROR = 2
 PROG = "gru-lint"
 
 
+class _StdioError(Exception):
+    """Standard input or output is closed or cannot be written: one line, exit 2."""
+
+
+def _stream_name(stream) -> str:
+    if stream is sys.stderr:
+        return "standard error"
+    return "standard output"
+
+
 def _write(stream, text: str) -> None:
-    if text:
+    if not text:
+        return
+    if stream is None:
+        raise _StdioError(f"{_stream_name(stream)} is closed")
+    try:
         stream.write(text)
         stream.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as exc:  # ENOSPC (/dev/full), EIO, a closed file
+        detail = getattr(exc, "strerror", None) or str(exc)
+        raise _StdioError(f"cannot write to {_stream_name(stream)}: {detail}") from None
+
+
+def _write_bytes(data: bytes) -> None:
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError, AttributeError) as exc:
+        detail = getattr(exc, "strerror", None) or str(exc)
+        raise _StdioError(f"cannot write to standard output: {detail}") from None
+
+
+def _plug_closed_fds() -> None:
+    """A closed fd 0, 1 or 2 gets /dev/null, so no file opened later takes its number
+    (and no stray write lands in a file being fixed)."""
+    try:
+        fd = os.open(os.devnull, os.O_RDWR)
+    except OSError:  # pragma: no cover - no /dev/null
+        return
+    opened = []
+    while fd <= 2:
+        opened.append(fd)
+        fd = os.dup(fd)
+    os.close(fd)
+    del opened
+
+
+def _silence_stdout() -> None:
+    """After a failed write: point fd 1 at /dev/null so the interpreter's final flush of
+    what is still buffered cannot fail again (which prints a traceback, exit 120)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:  # pragma: no cover
+        pass
 
 
 def build_parser():
@@ -65,6 +122,8 @@ def _lint(args) -> int:
         ignore=tuple(c for group in args.ignore for c in group),
         show_source=args.show_source,
     )
+    if args.max_file_size is not None:
+        settings.max_file_size = args.max_file_size
     paths = list(args.paths)
     use_stdin = paths == ["-"] or (not paths and args.stdin_filename is not None)
     if "-" in paths and len(paths) > 1:
@@ -74,18 +133,56 @@ def _lint(args) -> int:
         return EXIT_ERROR
     if not paths:
         paths = ["."]
+    if use_stdin:
+        stdin = sys.stdin
+        if stdin is None or getattr(stdin, "buffer", None) is None:
+            raise _StdioError("standard input is closed")
+        try:
+            stdin_data = stdin.buffer.read()
+        except OSError as exc:
+            raise _StdioError(f"cannot read standard input: {exc.strerror or exc}") from None
+    else:
+        stdin_data = None
     cache = _make_cache(args)
-    result = runner.run(
-        paths,
-        settings,
-        cache=cache,
-        jobs=args.jobs,
-        exclude=args.exclude,
-        respect_gitignore=not args.no_gitignore,
-        stdin_data=sys.stdin.buffer.read() if use_stdin else None,
-        stdin_filename=args.stdin_filename,
-    )
+    from gru_lint.pool import Interrupted
+
+    try:
+        result = runner.run(
+            paths,
+            settings,
+            cache=cache,
+            jobs=args.jobs,
+            exclude=args.exclude,
+            respect_gitignore=not args.no_gitignore,
+            stdin_data=stdin_data,
+            stdin_filename=args.stdin_filename,
+            allow_outside=args.fix_outside_roots,
+        )
+    except Interrupted as stop:
+        return _report_interrupt(stop, settings)
     return _report(result, settings, args)
+
+
+def _report_interrupt(stop, settings: Settings) -> int:
+    """After Ctrl-C or SIGTERM: what was already rewritten, then 130 (or 143)."""
+    lines = []
+    rewritten = sorted((o for o in stop.outcomes if o.changed), key=lambda o: o.display)
+    if settings.mode == "fix":
+        for o in rewritten:
+            lines.append(f"{o.display}: fixed {o.fixed} finding(s)" if o.fixed
+                         else f"{o.display}: rewritten before the interrupt")
+    name = "SIGTERM" if stop.signum == 15 else "interrupt"
+    if settings.mode == "fix":
+        lines.append(
+            f"Stopped by {name}: {len(rewritten)} file(s) rewritten; the others are untouched."
+        )
+    else:
+        lines.append(f"Stopped by {name}.")
+    try:
+        _write(sys.stderr, "".join(line + "\n" for line in lines))
+    except (OSError, ValueError, AttributeError):
+        pass
+    return 128 + stop.signum
 
 
 def _report(result, settings: Settings, args) -> int:
@@ -97,9 +194,7 @@ def _report(result, settings: Settings, args) -> int:
     totals = Totals(outcomes, settings)
     if result.stdin and settings.mode == "fix":
         data = next((o.stdout_data for o in outcomes if o.stdout_data is not None), b"")
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        _write_bytes(data)
         findings_stream = sys.stderr  # stdout carries the source
     else:
         findings_stream = sys.stdout
@@ -111,6 +206,7 @@ def _report(result, settings: Settings, args) -> int:
 
     lines = list(totals.errors)
     if not args.quiet:
+        lines.extend(note for o in outcomes for note in getattr(o, "notes", ()))
         lines.extend(summary_lines(totals, settings, result.checked))
     _write(sys.stderr, "".join(line + "\n" for line in lines))
     return exit_status(totals, settings)
@@ -119,7 +215,48 @@ def _report(result, settings: Settings, args) -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run gru-lint with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv == ["--version"]:  # the fast path editors and CI probe with
+    if sys.stdin is None or sys.stdout is None or sys.stderr is None:
+        _plug_closed_fds()
+    try:
+        status = _main(argv)
+        try:
+            sys.stdout.flush()  # argparse's --help/--version output is still buffered
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise _StdioError(f"cannot write to standard output: {exc.strerror or exc}") from None
+        return status
+    except _StdioError as exc:
+        _silence_stdout()
+        try:
+            if sys.stderr is not None:
+                sys.stderr.write(f"{PROG}: error: {exc}\n")
+                sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+        return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader went away (``gru-lint | head``): stop quietly -- unless it was
+        # reading the fixed source (``--fix -``), which is then lost: say so.
+        _silence_stdout()
+        if "--fix" in argv and "-" in argv:
+            try:
+                sys.stderr.write(f"{PROG}: error: standard output closed before the fixed "
+                                 "source was written\n")
+                sys.stderr.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+            return EXIT_ERROR
+        return EXIT_FINDINGS
+
+
+def _main(argv) -> int:
+    if sys.stdout is None:
+        raise _StdioError("standard output is closed")
+    if sys.stderr is None:
+        raise _StdioError("standard error is closed")
+    if "--version" in argv:  # the fast path editors and CI probe with (argparse would
+        # also swallow a failed write of it)
         _write(sys.stdout, f"{PROG} {__version__}\n")
         return EXIT_CLEAN
     for stream in (sys.stdout, sys.stderr):
@@ -148,11 +285,3 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return _lint(args)
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        # The reader went away (``gru-lint | head``): stop quietly.
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError, AttributeError):
-            pass
-        return EXIT_FINDINGS

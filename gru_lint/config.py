@@ -15,10 +15,13 @@ if TYPE_CHECKING:
     from typing import Sequence, Tuple
 
 
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024  # bytes; larger files are reported and skipped
+
+
 class Settings:
     """What affects a run's results; small and picklable, it travels to workers."""
 
-    __slots__ = ("mode", "unsafe", "select", "ignore", "show_source")
+    __slots__ = ("mode", "unsafe", "select", "ignore", "show_source", "max_file_size")
 
     def __init__(
         self,
@@ -27,17 +30,20 @@ class Settings:
         select: Tuple[str, ...] = (),
         ignore: Tuple[str, ...] = (),
         show_source: bool = False,  # keep the reported source lines (the "full" format)
+        max_file_size: int = DEFAULT_MAX_FILE_SIZE,  # bytes; 0 means no limit
     ):
         self.mode = mode
         self.unsafe = unsafe
         self.select = tuple(select)
         self.ignore = tuple(ignore)
         self.show_source = show_source
+        self.max_file_size = max_file_size
 
     def __getstate__(self):
         return {k: getattr(self, k) for k in self.__slots__}
 
     def __setstate__(self, state):
+        self.max_file_size = DEFAULT_MAX_FILE_SIZE  # state pickled before it existed
         for k, v in state.items():
             setattr(self, k, v)
 

@@ -32,7 +32,7 @@ the edits.
 from __future__ import annotations
 
 import bisect
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Iterable, List, Sequence, Tuple
 
 from gru_lint.core import FixResult, check_source
 from gru_lint.diagnostics import Applicability, Diagnostic, Edit

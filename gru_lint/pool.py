@@ -4,6 +4,14 @@ The first file runs here so the parser gets imported once, before forking; the
 rest go to a process pool. A worker that dies takes the whole pool down: the
 files it took with it are run again, each in a process of its own, so that only
 the file that really crashes is reported.
+
+Interrupts: workers ignore SIGINT, so a Ctrl-C (which the terminal sends to the
+whole process group) reaches the main process only. It cancels the files not
+started yet, lets the running ones finish (each write is atomic), and raises
+:class:`Interrupted` with the outcomes gathered so far, so the caller can say what
+was already rewritten. SIGTERM does the same and also terminates the workers; and
+a worker whose parent is gone (killed with SIGKILL, say) exits by itself, so no
+orphan keeps the parent's stdout or stderr open.
 """
 
 from __future__ import annotations
@@ -17,6 +25,88 @@ if TYPE_CHECKING:
     from typing import List
 
 MIN_FILES_FOR_POOL = 3  # one run in-process first (warming imports), the rest in parallel
+JOBS_PER_CPU = 2  # -j is capped at this many workers per available CPU
+_PARENT_POLL_SECONDS = 0.5
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived; ``outcomes`` are the files finished before it."""
+
+    def __init__(self, outcomes, signum: int):
+        super().__init__(signum)
+        self.outcomes = outcomes
+        self.signum = signum
+
+
+class _Terminate(BaseException):
+    pass
+
+
+def available_cpus() -> int:
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def cap_jobs(jobs: int) -> int:
+    """At most ``JOBS_PER_CPU`` workers per CPU: more only add start-up and contention."""
+    return max(1, min(jobs, JOBS_PER_CPU * available_cpus()))
+
+
+def _watch_parent(parent: int) -> None:
+    import os
+    import time
+
+    while True:
+        time.sleep(_PARENT_POLL_SECONDS)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _worker_init(parent: int) -> None:
+    """In each worker: leave Ctrl-C to the parent, and exit when the parent is gone."""
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+class _SigtermRaises:
+    """While running: SIGTERM raises in the main thread, so the pool is shut down."""
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self.old = None
+        if threading.current_thread() is threading.main_thread():
+
+            def handler(signum, frame):
+                raise _Terminate()
+
+            try:
+                self.old = signal.signal(signal.SIGTERM, handler)
+            except (ValueError, OSError):  # pragma: no cover - not the main thread
+                self.old = None
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.old is not None:
+            signal.signal(signal.SIGTERM, self.old)
+        return False
+
+
+def _signum(exc: BaseException) -> int:
+    import signal
+
+    return int(signal.SIGTERM) if isinstance(exc, _Terminate) else int(signal.SIGINT)
 
 
 def _mp_context():
@@ -41,23 +131,103 @@ def _worker_failed(task: Task, exc: BaseException) -> Outcome:
 
 
 def _run_in_pool(tasks: List[Task], workers: int):
-    """Yield ``(task, outcome or exception)`` for each task, in order."""
+    """Yield ``(task, outcome or exception)`` for each task, in order.
+
+    On an interrupt the pending tasks are cancelled, the running ones are waited for,
+    and :class:`Interrupted` is raised with every outcome gathered.
+    """
+    import os
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as executor:
+    executor = ProcessPoolExecutor(
+        max_workers=workers, mp_context=_mp_context(), initializer=_worker_init,
+        initargs=(os.getpid(),),
+    )
+    futures = []
+    done: List[Outcome] = []
+    try:
         futures = [executor.submit(run_task_serialized, t) for t in tasks]
         for task, future in zip(tasks, futures):
             try:
-                yield task, future.result().load()
+                result = future.result().load()
             except Exception as exc:  # e.g. BrokenProcessPool when a worker dies
-                yield task, exc
+                result = exc
+            done.append(result)
+            yield task, result
+    except (KeyboardInterrupt, _Terminate) as exc:
+        terminate = isinstance(exc, _Terminate)
+        for future in futures:
+            future.cancel()
+        if terminate:
+            for process in list(getattr(executor, "_processes", {}).values()):
+                try:
+                    process.terminate()
+                except Exception:  # pragma: no cover - already gone
+                    pass
+        try:
+            executor.shutdown(wait=True, cancel_futures=True)
+        except TypeError:  # pragma: no cover - Python 3.8 has no cancel_futures
+            executor.shutdown(wait=True)
+        except BaseException:  # pragma: no cover - a second interrupt: stop waiting
+            pass
+        for future in futures:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                outcome = future.result()
+                if not any(o is outcome for o in done):
+                    done.append(outcome.load())
+        raise Interrupted([o for o in done if isinstance(o, Outcome)], _signum(exc)) from None
+    finally:
+        for future in futures:  # closed early (GeneratorExit): start nothing more
+            future.cancel()
+        executor.shutdown(wait=True)
+
+
+def _unique(outcomes: List[Outcome]) -> List[Outcome]:
+    seen, out = set(), []
+    for o in outcomes:
+        if o.display not in seen:
+            seen.add(o.display)
+            out.append(o)
+    return out
+
+
+def _interrupted_task(task: Task, done: List[Outcome], exc: BaseException):
+    """A file being fixed in this process when the interrupt came: was it written?"""
+    from gru_lint.sourcefile import read_bytes
+
+    if task.path is not None and task.settings.mode == "fix":
+        try:
+            rewritten = read_bytes(task.path) != task.source.data
+        except Exception:
+            rewritten = False
+        if rewritten:
+            outcome = Outcome(task.display)
+            outcome.changed = True
+            outcome.fixed = 0  # how many is unknown: the interrupt cut the count short
+            done.append(outcome)
+    return Interrupted(_unique(done), _signum(exc))
 
 
 def run_tasks(tasks: List[Task], jobs: int) -> List[Outcome]:
+    """Every task's outcome. Raises :class:`Interrupted` on SIGINT/SIGTERM."""
+    with _SigtermRaises():
+        return _run_tasks(tasks, cap_jobs(jobs))
+
+
+def _run_serial(tasks: List[Task], outcomes: List[Outcome]) -> List[Outcome]:
+    for task in tasks:
+        try:
+            outcomes.append(run_task(task))
+        except (KeyboardInterrupt, _Terminate) as exc:
+            raise _interrupted_task(task, outcomes, exc) from None
+    return outcomes
+
+
+def _run_tasks(tasks: List[Task], jobs: int) -> List[Outcome]:
     if jobs <= 1 or len(tasks) < MIN_FILES_FOR_POOL:
-        return [run_task(t) for t in tasks]
+        return _run_serial(tasks, [])
     # The first file runs here so the parser gets imported once, before forking.
-    outcomes = [run_task(tasks[0])]
+    outcomes = _run_serial(tasks[:1], [])
     rest = tasks[1:]
     failed: List[Task] = []
     seen = set()
@@ -68,14 +238,20 @@ def run_tasks(tasks: List[Task], jobs: int) -> List[Outcome]:
                 outcomes.append(result)
             else:
                 failed.append(task)
+    except Interrupted as stop:
+        raise Interrupted(_unique(outcomes + stop.outcomes), stop.signum) from None
+    except (KeyboardInterrupt, _Terminate) as exc:  # between two results
+        raise Interrupted(_unique(outcomes), _signum(exc)) from None
     except (OSError, ValueError, NotImplementedError, ImportError):  # no process support
-        outcomes.extend(run_task(t) for t in rest if id(t) not in seen)
+        _run_serial([t for t in rest if id(t) not in seen], outcomes)
     # A dying worker (a crash in native code, say) breaks the whole pool. Run the
     # files it took down again, each in a process of its own, so that only the
     # file that really crashes is reported.
     for task in failed:
         try:
             ((_, result),) = list(_run_in_pool([task], 1))
+        except Interrupted as stop:
+            raise Interrupted(_unique(outcomes + stop.outcomes), stop.signum) from None
         except Exception as exc:  # pragma: no cover - could not even start a process
             result = exc
         outcomes.append(result if isinstance(result, Outcome) else _worker_failed(task, result))

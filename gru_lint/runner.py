@@ -21,7 +21,7 @@ Nothing heavy is imported at module level.
 from __future__ import annotations
 
 from gru_lint.config import Settings
-from gru_lint.worker import Outcome, Task, error_line, prepare, run_task
+from gru_lint.worker import Outcome, Task, display_name, error_line, prepare, run_task
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -46,6 +46,23 @@ class RunResult:
         return f"RunResult(checked={self.checked}, outcomes={self.outcomes!r})"
 
 
+def _real_roots(paths: Sequence[str]) -> List[str]:
+    import os
+
+    return [os.path.realpath(p) for p in paths]
+
+
+def outside_roots(path: str, roots: Sequence[str]) -> Optional[str]:
+    """``path``'s real path when it lies outside every root (real paths), else None."""
+    import os
+
+    real = os.path.realpath(path)
+    for root in roots:
+        if real == root or real.startswith(root.rstrip(os.sep) + os.sep):
+            return None
+    return real
+
+
 def collect(
     paths: Sequence[str],
     settings: Settings,
@@ -53,20 +70,34 @@ def collect(
     *,
     exclude: Iterable[str] = (),
     respect_gitignore: bool = True,
+    allow_outside: bool = False,
 ):
-    """Discover and prepare: ``(outcomes answered already, tasks left, files checked)``."""
+    """Discover and prepare: ``(outcomes answered already, tasks left, files checked)``.
+
+    With ``--fix``, a file reached through a symbolic link whose real path is outside
+    every path given is checked but not rewritten (``allow_outside`` lifts that).
+    """
     from gru_lint.discovery import iter_python_files
     from gru_lint.sourcefile import SourceError
 
     outcomes: List[Outcome] = []
     tasks: List[Task] = []
     checked = 0
+    roots = _real_roots(paths) if settings.mode == "fix" and not allow_outside else None
     for found in iter_python_files(paths, exclude=exclude, respect_gitignore=respect_gitignore):
         if isinstance(found, SourceError):
-            outcomes.append(Outcome(found.path, error=error_line(found.path, found.message)))
+            shown = display_name(found.path)
+            outcomes.append(Outcome(shown, error=error_line(shown, found.message)))
             continue
         checked += 1
-        item = prepare(found, found, settings, cache)
+        item = prepare(display_name(found), found, settings, cache)
+        if roots is not None and isinstance(item, Task):
+            real = outside_roots(found, roots)
+            if real is not None:
+                item.write_refusal = (
+                    f"its real path {display_name(real)} is outside the paths given "
+                    "(--fix-outside-roots allows it)"
+                )
         (tasks if isinstance(item, Task) else outcomes).append(item)
     return outcomes, tasks, checked
 
@@ -87,23 +118,27 @@ def run(
     respect_gitignore: bool = True,
     stdin_data: Optional[bytes] = None,
     stdin_filename: Optional[str] = None,
+    allow_outside: bool = False,
 ) -> RunResult:
     """Check (or fix) ``paths``, or ``stdin_data`` when it is given (``paths`` unused then).
 
     ``stdin_filename`` names standard input in the output (and for the core); fixed
-    standard input comes back as the outcome's ``stdout_data``.
+    standard input comes back as the outcome's ``stdout_data``. ``jobs`` is capped at
+    a small multiple of the CPUs. SIGINT/SIGTERM raise :class:`gru_lint.pool.Interrupted`
+    carrying the outcomes finished before them.
     """
     from gru_lint.pool import run_tasks
 
     if stdin_data is not None:
-        display = stdin_filename or "-"
+        display = display_name(stdin_filename) if stdin_filename else "-"
         item = prepare(
             display, None, settings, cache, data=stdin_data, core_path=stdin_filename or "<stdin>"
         )
         outcomes, tasks, checked = ([], [item], 1) if isinstance(item, Task) else ([item], [], 1)
     else:
         outcomes, tasks, checked = collect(
-            paths, settings, cache, exclude=exclude, respect_gitignore=respect_gitignore
+            paths, settings, cache, exclude=exclude, respect_gitignore=respect_gitignore,
+            allow_outside=allow_outside,
         )
     outcomes.extend(run_tasks(tasks, default_jobs() if jobs is None else jobs))
     outcomes.sort(key=lambda o: o.display)

@@ -55,7 +55,6 @@ def _oserror_message(exc: OSError) -> str:
     return (exc.strerror or type(exc).__name__).lower()
 
 
-DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024  # bytes; ``--max-file-size`` changes it
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 

@@ -62,6 +62,7 @@ class Outcome:
         self.stdout_data = stdout_data  # stdin with --fix: the text to echo
         self.error = error  # a complete "path...: error: ..." line
         self.source_lines: Dict[int, str] = {}  # for --show-source
+        self.notes: List[str] = []  # "path: not fixed: why" lines for the summary
         self.serialized = False  # diagnostics are in JSON form (crossed a process boundary)
 
     def position(self, line: int, col: int) -> Position:
@@ -89,6 +90,8 @@ class Outcome:
 class Task:
     """A file the core must look at: prefiltered, decoded, not answered by the cache."""
 
+    write_refusal: Optional[str] = None  # why --fix must not write this file, if so
+
     def __init__(
         self,
         display: str,
@@ -112,6 +115,30 @@ class Task:
         self.is_stdin = is_stdin
         self.mapper = mapper
         self.notebook = notebook
+
+
+def display_name(path: str) -> str:
+    """A path as printed: one line whatever its bytes. Control characters become
+    ``\\n``, ``\\t``, ``\\xNN``; bytes that are not UTF-8 (surrogate-escaped by
+    Python) become ``\\xNN``, so a finding line can be split on ``:`` and newlines."""
+    if path.isprintable():
+        return path
+    out = []
+    for ch in path:
+        code = ord(ch)
+        if ch.isprintable():
+            out.append(ch)
+        elif 0xDC80 <= code <= 0xDCFF:
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif ch in "\n\r\t":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
+        elif code < 0x100:
+            out.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return "".join(out)
 
 
 def error_line(display: str, message: str) -> str:
@@ -157,9 +184,13 @@ def _finish(outcome: Outcome, raw: Iterable, text: str, settings: Settings) -> O
 
 
 def _split_keepends(text: str) -> List[str]:
-    import re
-
-    return [m for m in re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", text)]
+    # Lines as patch(1) and git apply count them: only "\n" ends a line, so a CRLF
+    # line keeps its "\r" and a file with lone-CR endings is one long line.
+    parts = text.split("\n")
+    out = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        out.append(parts[-1])
+    return out
 
 
 def unified_diff(old: str, new: str, display: str) -> str:
@@ -169,7 +200,7 @@ def unified_diff(old: str, new: str, display: str) -> str:
     for line in difflib.unified_diff(
         _split_keepends(old), _split_keepends(new), fromfile=display, tofile=display
     ):
-        if not line.endswith(("\n", "\r")):
+        if not line.endswith("\n"):
             line += "\n\\ No newline at end of file\n"
         out.append(line)
     return "".join(out)
@@ -181,9 +212,15 @@ def run_task(task: Task) -> Outcome:
         return _run_task(task)
     except Exception as exc:  # a bug in the core must not take down the whole run
         echo = task.source.data if (task.is_stdin and task.settings.mode == "fix") else None
-        return Outcome(
-            task.display, error=internal_error_line(task.display, exc), stdout_data=echo
-        )
+        if isinstance(exc, MemoryError):
+            line = error_line(
+                task.display,
+                f"out of memory while checking this file ({len(task.source.data)} bytes); "
+                "skipped (see --max-file-size)",
+            )
+        else:
+            line = internal_error_line(task.display, exc)
+        return Outcome(task.display, error=line, stdout_data=echo)
 
 
 def run_task_serialized(task: Task) -> Outcome:
@@ -198,7 +235,7 @@ def run_task_serialized(task: Task) -> Outcome:
 
 def _run_task(task: Task) -> Outcome:
     from gru_lint import core
-    from gru_lint.sourcefile import SourceError, encode, read_bytes, write_atomic
+    from gru_lint.sourcefile import SourceError, encode, write_atomic
 
     settings = task.settings
     source = task.source
@@ -271,13 +308,14 @@ def _run_task(task: Task) -> Outcome:
             outcome.diff = unified_diff(text, new_text, task.display)
     elif task.is_stdin:
         outcome.stdout_data = new_data
+    elif task.write_refusal is not None:
+        outcome.fixed, outcome.changed = 0, False
+        outcome.notes.append(f"{task.display}: not fixed: {task.write_refusal}")
+        return _finish(outcome, raw, text, settings)
     else:
         try:
-            if read_bytes(task.path) != source.data:
-                raise SourceError(
-                    task.path, "the file changed while it was being fixed; left unchanged"
-                )
-            write_atomic(task.path, new_data)
+            # The file must still hold what was read, up to the rename itself.
+            write_atomic(task.path, new_data, expected=source.data)
         except SourceError as exc:
             outcome.fixed, outcome.changed = 0, False
             outcome.error = error_line(task.display, exc.message)
@@ -305,14 +343,17 @@ def prepare(
 ) -> "Outcome | Task":
     """The cheap part, done in the main process: read, prefilter, decode, cache lookup."""
     from gru_lint import core
-    from gru_lint.sourcefile import SourceError, decode_source, read_bytes
+    from gru_lint.sourcefile import SourceError, _size_message, decode_source, read_bytes
 
     is_stdin = path is None
     core_path = core_path or display
     echo = data if (is_stdin and settings.mode == "fix") else None
+    limit = getattr(settings, "max_file_size", None) or None
     try:
         if data is None:
-            data = read_bytes(path)
+            data = read_bytes(path, max_size=limit)
+        elif limit is not None and len(data) > limit:
+            raise SourceError(display, _size_message(len(data), limit))
         elif b"\0" in data:
             raise SourceError(display, "binary file (contains NUL bytes), not Python source")
     except SourceError as exc:
@@ -326,6 +367,13 @@ def prepare(
     except Exception as exc:
         return Outcome(display, error=internal_error_line(display, exc), stdout_data=echo)
     if not matters:
+        # Never parsed (nothing in it can be a finding), but undecodable bytes are
+        # still reported; ASCII, the common case, needs no decoding at all.
+        if not data.isascii():
+            try:
+                decode_source(data, display)
+            except SourceError as exc:
+                return Outcome(display, error=error_line(display, exc.message), stdout_data=echo)
         return Outcome(display, stdout_data=echo)
     try:
         source = decode_source(data, display)

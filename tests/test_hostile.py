@@ -8,7 +8,6 @@ subprocess with a timeout; none asserts on timing.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import stat
@@ -201,8 +200,7 @@ def test_editing_a_rule_module_changes_the_cache_key(tmp_path, monkeypatch):
 import subprocess  # noqa: E402
 import textwrap  # noqa: E402
 
-from gru_lint import sourcefile  # noqa: E402
-from gru_lint.sourcefile import SourceError, read_bytes, read_source, write_atomic  # noqa: E402
+from gru_lint.sourcefile import SourceError, read_bytes, write_atomic  # noqa: E402
 
 BAD = textwrap.dedent(
     """\
@@ -516,8 +514,6 @@ def test_hazards_are_found_without_recursion():
 def test_libcst_sees_only_the_statements_around_the_edits(monkeypatch):
     import libcst
 
-    from gru_lint import validate
-
     seen = []
     real = libcst.parse_module
     monkeypatch.setattr(libcst, "parse_module", lambda code, *a, **k: seen.append(code) or real(code))
@@ -689,3 +685,384 @@ def test_python_m_never_imports_from_the_checked_tree(tmp_path, mode):
     assert not (tmp_path / "CANARY_RAN").exists(), proc.stderr[-800:]
     assert proc.returncode == 1, proc.stderr[-800:]
     assert b"Traceback" not in proc.stderr
+
+
+# --------------------------------------------------------------------------- 10, 11. signals
+
+import time  # noqa: E402
+
+SLOW_FILLER = "".join(f"v{i} = np.zeros((4, 8))\nw{i} = [v{i} for _ in range(3)]\n" for i in range(1500))
+
+
+def _slow_tree(tmp_path, n):
+    for i in range(n):
+        (tmp_path / f"m{i:02d}.py").write_text(BAD + SLOW_FILLER)
+    return {f"m{i:02d}.py" for i in range(n)}
+
+
+def _rewritten(tmp_path, names):
+    return {n for n in names if "np.zeros((4, 8))\ny =" in (tmp_path / n).read_text()}
+
+
+def _start(tmp_path, *args):
+    cmd = [sys.executable, "-m", "gru_lint", "--no-cache", *args]
+    return subprocess.Popen(cmd, cwd=str(tmp_path), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _wait_for(predicate, seconds=240):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _group_gone(pgid, seconds=60):
+    def gone():
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # pragma: no cover - a zombie we cannot signal
+            return False
+        return False
+
+    return _wait_for(gone, seconds)
+
+
+def _kill_group(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_during_fix_stops_reports_and_exits_130(tmp_path, jobs):
+    names = _slow_tree(tmp_path, 24)
+    proc = _start(tmp_path, "--fix", "-j", jobs, ".")
+    try:
+        assert _wait_for(lambda: _rewritten(tmp_path, names)), "nothing was ever fixed"
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        out, err = proc.communicate(timeout=240)
+    finally:
+        _kill_group(proc.pid)
+    assert proc.returncode == 130, err[-800:]
+    done = _rewritten(tmp_path, names)
+    assert done and done != names  # queued files were not fixed after the interrupt
+    text = err.decode()
+    listed = {ln.split(":")[0] for ln in text.splitlines() if ": fixed " in ln or "rewritten before" in ln}
+    assert listed == done, text
+    assert f"Stopped by interrupt: {len(done)} file(s) rewritten" in text
+    assert "Traceback" not in text
+    assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+    assert _group_gone(proc.pid)
+
+
+def test_sigterm_shuts_the_pool_down(tmp_path):
+    names = _slow_tree(tmp_path, 24)
+    proc = _start(tmp_path, "--fix", "-j", "2", ".")
+    try:
+        assert _wait_for(lambda: _rewritten(tmp_path, names))
+        os.kill(proc.pid, signal.SIGTERM)  # the parent only, as CI and pre-commit do
+        out, err = proc.communicate(timeout=240)  # EOF: no worker holds the pipes open
+        assert proc.returncode == 143, err[-800:]
+        assert "Stopped by SIGTERM" in err.decode()
+        assert _group_gone(proc.pid)
+    finally:
+        _kill_group(proc.pid)
+    assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+
+
+def test_workers_exit_when_the_parent_dies(tmp_path):
+    names = _slow_tree(tmp_path, 24)
+    proc = _start(tmp_path, "-j", "2", ".")
+    try:
+        # Wait until the pool is up: the parent has children.
+        def has_workers():
+            try:
+                with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as fh:
+                    return bool(fh.read().split())
+            except OSError:
+                return False
+
+        if not os.path.exists(f"/proc/{proc.pid}/task"):
+            pytest.skip("needs /proc")
+        assert _wait_for(has_workers)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=120)  # returns only once every worker let go of the pipes
+        assert _group_gone(proc.pid)
+    finally:
+        _kill_group(proc.pid)
+    assert names
+
+
+# --------------------------------------------------------------------------- 5. outside the roots
+
+
+@needs_symlinks
+@pytest.mark.parametrize("kind", ["file", "directory"])
+def test_fix_does_not_write_through_links_out_of_the_tree(tmp_path, kind):
+    tree = tmp_path / "tree"
+    outside = tmp_path / "outside"
+    tree.mkdir()
+    outside.mkdir()
+    (outside / "x.py").write_text(BAD)
+    if kind == "file":
+        os.symlink(outside / "x.py", tree / "link.py")
+        shown = os.path.join("tree", "link.py")
+    else:
+        os.symlink(outside, tree / "linked")
+        shown = os.path.join("tree", "linked", "x.py")
+    proc = gru_lint_process("--fix", "tree", cwd=tmp_path)
+    assert (outside / "x.py").read_text() == BAD
+    assert proc.returncode == 1, proc.stderr
+    err = lines(proc.stderr)
+    assert f"{shown}: not fixed: its real path {outside / 'x.py'} is outside the paths given " \
+           "(--fix-outside-roots allows it)" in err
+    assert proc.stdout.decode().startswith(shown + ":6:")
+    # Naming the outside directory too, or the option, allows it.
+    proc = gru_lint_process("--fix", "--fix-outside-roots", "tree", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert (outside / "x.py").read_text() == FIXED
+
+
+@needs_symlinks
+def test_explicitly_named_link_is_fixed(tmp_path):
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "x.py").write_text(BAD)
+    (tmp_path / "tree").mkdir()
+    os.symlink(tmp_path / "outside" / "x.py", tmp_path / "tree" / "link.py")
+    proc = gru_lint_process("--fix", "tree/link.py", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert (tmp_path / "outside" / "x.py").read_text() == FIXED
+
+
+def test_fix_end_to_end_refuses_a_file_edited_during_the_write(tmp_path, monkeypatch, capsys):
+    from gru_lint import cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.py").write_text(BAD)
+    real_fsync = os.fsync
+
+    def editor_saves(fd):
+        real_fsync(fd)
+        with open(tmp_path / "a.py", "a") as fh:
+            fh.write("# saved meanwhile\n")
+
+    monkeypatch.setattr(os, "fsync", editor_saves)
+    code = cli.main(["--fix", "--no-cache", "-j", "1", "a.py"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "a.py: error: the file changed while it was being fixed; left unchanged" in err
+    assert (tmp_path / "a.py").read_text() == BAD + "# saved meanwhile\n"
+
+
+# --------------------------------------------------------------------------- 13. size limit
+
+
+def test_file_over_the_size_limit_is_reported_and_skipped(tmp_path):
+    (tmp_path / "big.py").write_text(BAD + "#" * 2000 + "\n")
+    (tmp_path / "ok.py").write_text(BAD)
+    proc = gru_lint_process("--max-file-size", "1k", ".", cwd=tmp_path)
+    assert proc.returncode == 2
+    size = (tmp_path / "big.py").stat().st_size
+    assert lines(proc.stderr)[0] == (
+        f"big.py: error: file is {size} bytes, larger than the limit of 1024 "
+        "(--max-file-size); skipped"
+    )
+    assert proc.stdout.decode().startswith("ok.py:6:")
+    assert gru_lint_process("--max-file-size", "0", ".", cwd=tmp_path).returncode == 1
+    big = gru_lint_process("--max-file-size", "1k", "-", stdin=(tmp_path / "big.py").read_bytes(),
+                           cwd=tmp_path)
+    assert big.returncode == 2 and b"larger than the limit" in big.stderr
+
+
+def test_default_size_limit_is_ten_megabytes_and_read_is_bounded(tmp_path):
+    from gru_lint.config import DEFAULT_MAX_FILE_SIZE, Settings
+
+    assert DEFAULT_MAX_FILE_SIZE == 10 * 1024 * 1024 == Settings().max_file_size
+    (tmp_path / "a.py").write_bytes(b"x = 1\n" * 10)
+    with pytest.raises(SourceError, match="larger than the limit of 20"):
+        read_bytes(tmp_path / "a.py", max_size=20)
+
+
+@pytest.mark.skipif(not hasattr(__import__("resource"), "RLIMIT_AS"), reason="needs RLIMIT_AS")
+def test_huge_file_under_a_memory_cap_is_skipped_not_a_crash(tmp_path):
+    """50 MB of source under a 1 GB address-space cap: skipped by the size limit."""
+    chunk = (BAD + SLOW_FILLER).encode()
+    with open(tmp_path / "huge.py", "wb") as fh:
+        for _ in range(50 * 2**20 // len(chunk) + 1):
+            fh.write(chunk)
+
+    def cap():
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
+
+    proc = gru_lint_process("--fix", "huge.py", cwd=tmp_path, preexec_fn=cap)
+    assert proc.returncode == 2, proc.stderr[-800:]
+    assert b"larger than the limit of 10485760 (--max-file-size); skipped" in proc.stderr
+
+
+def test_memory_error_is_reported_as_such(tmp_path, monkeypatch, capsys):
+    from gru_lint import cli, core
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(core, "check_source", exhausted)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.py").write_text(BAD)
+    code = cli.main(["--no-cache", "-j", "1", "a.py"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.splitlines()[0] == (
+        f"a.py: error: out of memory while checking this file ({len(BAD)} bytes); "
+        "skipped (see --max-file-size)"
+    )
+
+
+# --------------------------------------------------------------------------- 14. stdio
+
+
+@pytest.mark.parametrize(
+    "args, redirect, message",
+    [
+        (["-"], {"stdin": None, "close": 0}, "gru-lint: error: standard input is closed"),
+        (["a.py"], {"close": 1}, "gru-lint: error: standard output is closed"),
+        (["a.py"], {"stdout": "/dev/full"},
+         "gru-lint: error: cannot write to standard output: No space left on device"),
+        (["--fix", "-"], {"stdout": "/dev/full"},
+         "gru-lint: error: cannot write to standard output: No space left on device"),
+        (["--version"], {"stdout": "/dev/full"},
+         "gru-lint: error: cannot write to standard output: No space left on device"),
+    ],
+)
+def test_closed_or_full_stdio_is_one_line_and_exit_2(tmp_path, args, redirect, message):
+    if "stdout" in redirect and not os.path.exists(redirect["stdout"]):
+        pytest.skip("needs /dev/full")
+    (tmp_path / "a.py").write_text(BAD)
+    cmd = [sys.executable, "-m", "gru_lint", "--no-cache", *args]
+    close = redirect.get("close")
+    stdin = open(tmp_path / "a.py", "rb") if args[-1] == "-" and close != 0 else subprocess.DEVNULL
+    stdout = open(redirect["stdout"], "wb") if "stdout" in redirect else subprocess.PIPE
+
+    def closer():
+        if close is not None:
+            os.close(close)
+
+    try:
+        proc = subprocess.run(cmd, cwd=str(tmp_path), stdin=stdin, stdout=stdout,
+                              stderr=subprocess.PIPE, preexec_fn=closer, timeout=120)
+    finally:
+        for fh in (stdin, stdout):
+            if hasattr(fh, "close"):
+                fh.close()
+    assert proc.returncode == 2, proc.stderr
+    assert lines(proc.stderr) == [message]
+
+
+def test_broken_pipe_on_fix_stdout_is_an_error(tmp_path):
+    import threading
+
+    (tmp_path / "a.py").write_text(BAD + SLOW_FILLER * 4)
+    proc = subprocess.Popen([sys.executable, "-m", "gru_lint", "--no-cache", "--fix", "-"],
+                            cwd=str(tmp_path), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before the fixed text is written
+    errors = []
+    reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()))
+    reader.start()
+    try:
+        proc.stdin.write((tmp_path / "a.py").read_bytes())
+        proc.stdin.close()
+        proc.wait(timeout=240)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        reader.join(60)
+    assert proc.returncode == 2
+    assert b"standard output closed before the fixed source was written" in errors[0]
+
+
+# --------------------------------------------------------------------------- 17. prefilter
+
+
+def test_undecodable_file_the_prefilter_skips_is_still_reported(tmp_path):
+    (tmp_path / "plain.py").write_bytes(b"x = '\xff'\n")  # no keras: never parsed
+    (tmp_path / "ok.py").write_bytes("x = 'é'\n".encode())
+    proc = gru_lint_process(".", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert lines(proc.stderr)[0].startswith("plain.py: error: cannot decode as utf-8")
+
+
+def test_syntax_error_in_a_file_that_cannot_matter_is_not_reported(tmp_path):
+    """As the README says: such a file is never parsed."""
+    (tmp_path / "plain.py").write_text("def (:\n")
+    assert gru_lint_process(".", cwd=tmp_path).returncode == 0
+
+
+# --------------------------------------------------------------------------- 18. -j
+
+
+def test_jobs_are_capped_at_a_small_multiple_of_the_cpus(monkeypatch):
+    from gru_lint import pool
+
+    monkeypatch.setattr(pool, "available_cpus", lambda: 2)
+    assert pool.cap_jobs(300) == 4
+    assert pool.cap_jobs(3) == 3
+    assert pool.cap_jobs(1) == 1
+    seen = []
+
+    def fake_pool(tasks, workers):
+        seen.append(workers)
+        return iter(())
+
+    monkeypatch.setattr(pool, "_run_in_pool", fake_pool)
+    monkeypatch.setattr(pool, "run_task", lambda task: None)
+    pool.run_tasks([object()] * 50, 300)
+    assert seen == [4]
+
+
+# --------------------------------------------------------------------------- 19. file names
+
+
+@pytest.mark.parametrize("raw, shown", [
+    (b"new\nline.py", "new\\nline.py"),
+    (b"tab\there.py", "tab\\there.py"),
+    (b"latin\xe9.py", "latin\\xe9.py"),
+])
+def test_unusual_file_names_keep_each_finding_on_one_line(tmp_path, raw, shown):
+    name = os.fsdecode(raw)
+    try:
+        (tmp_path / name).write_text(BAD)
+    except (OSError, UnicodeEncodeError):  # pragma: no cover - file system refuses the name
+        pytest.skip("the file system refuses this name")
+    proc = gru_lint_process(".", cwd=tmp_path)
+    out = lines(proc.stdout)
+    assert len(out) == 1, out
+    assert out[0].startswith(shown + ":6:42: GRU001 ")
+
+
+# --------------------------------------------------------------------------- 20. --diff and CR
+
+
+@pytest.mark.skipif(not __import__("shutil").which("patch"), reason="needs patch(1)")
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "mixed"])
+def test_diff_on_cr_files_is_a_patch_that_applies(tmp_path, newline):
+    if newline == "mixed":
+        text = BAD.replace("\n", "\r", 2).replace("\n", "\r\n", 2)
+    else:
+        text = BAD.replace("\n", newline)
+    data = text.encode()
+    (tmp_path / "a.py").write_bytes(data)
+    proc = gru_lint_process("--diff", "a.py", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    (tmp_path / "change.patch").write_bytes(proc.stdout)
+    applied = subprocess.run(["patch", "-p0", "--binary", "-i", "change.patch"], cwd=str(tmp_path),
+                             capture_output=True, timeout=60)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert (tmp_path / "a.py").read_bytes() == data.replace(b"np.zeros((8,))", b"np.zeros((4, 8))")
