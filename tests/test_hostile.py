@@ -1066,3 +1066,22 @@ def test_diff_on_cr_files_is_a_patch_that_applies(tmp_path, newline):
                              capture_output=True, timeout=60)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert (tmp_path / "a.py").read_bytes() == data.replace(b"np.zeros((8,))", b"np.zeros((4, 8))")
+
+
+# --------------------------------------------------------------------------- README
+
+
+def test_readme_guarantees_state_the_limits_in_force():
+    from pathlib import Path
+
+    from gru_lint import config, pool, validate
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Guarantees", 1)[1].split("\n## ", 1)[0]
+    assert f"{validate.MAX_REGION_CHARS:,} characters" in section
+    assert f"nested at most {validate.MAX_EXPR_DEPTH}" in section
+    assert f"at most {validate.MAX_CHAIN:,} terms" in section
+    assert f"at most {validate.MAX_ELIF:,} `elif`s" in section
+    assert config.DEFAULT_MAX_FILE_SIZE == 10 * 2**20 and "default 10 MiB" in section
+    assert cache_mod.MAX_ENTRY_BYTES == 16 * 2**20 and "capped at 16 MiB" in section
+    assert pool.JOBS_PER_CPU == 2 and "capped at twice" in section
