@@ -260,19 +260,39 @@ def _identity(st: os.stat_result):
 
 @contextlib.contextmanager
 def _signals_deferred():
-    """SIGINT/SIGTERM wait (in the main thread, on POSIX) until the block is over."""
+    """SIGINT/SIGTERM that arrive during the block take effect when it ends.
+
+    Python runs signal handlers in the main thread whichever thread the signal hit,
+    so the handlers themselves are swapped (main thread only; elsewhere a no-op).
+    """
     import signal
     import threading
 
-    mask = getattr(signal, "pthread_sigmask", None)
-    if mask is None or threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    pending = []
+
+    def hold(signum, frame):
+        pending.append(signum)
+
+    old = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            old[sig] = signal.signal(sig, hold)
+        except (ValueError, OSError, TypeError):  # pragma: no cover - unusual embedding
+            pass
     try:
         yield
     finally:
-        mask(signal.SIG_SETMASK, old)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        for signum in pending:
+            handler = old.get(signum)
+            if callable(handler):
+                handler(signum, None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), signum)
 
 
 def write_atomic(path: PathLike, data: bytes, *, fsync: bool = True,

@@ -422,6 +422,11 @@ def test_gitignore_matching_agrees_with_git(tmp_path, pattern, paths):
 
 def test_interrupt_right_after_mkstemp_leaves_no_temp_file(tmp_path, monkeypatch):
     import tempfile
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers run in the main thread")
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
 
     target = tmp_path / "a.py"
     target.write_text(BAD)
@@ -433,8 +438,11 @@ def test_interrupt_right_after_mkstemp_leaves_no_temp_file(tmp_path, monkeypatch
         return result
 
     monkeypatch.setattr(tempfile, "mkstemp", interrupted_mkstemp)
-    with pytest.raises(KeyboardInterrupt):
-        write_atomic(str(target), FIXED.encode(), expected=BAD.encode())
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            write_atomic(str(target), FIXED.encode(), expected=BAD.encode())
+    finally:
+        signal.signal(signal.SIGINT, old)
     assert os.listdir(tmp_path) == ["a.py"]
     assert target.read_text() == BAD
 
