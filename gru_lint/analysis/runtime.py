@@ -240,3 +240,71 @@ def keras2_names(analysis) -> bool:
         found = any(name in analysis.source for name in KERAS2_ONLY_NAMES)
         analysis._runtime_keras2 = found
     return found
+
+
+# -- functional models -------------------------------------------------------------------
+_MAX_CHAIN = 12
+
+
+def produced_by(analysis, node: ast.AST, targets) -> "ast.Call | None":
+    """The call among ``targets`` (a dict id -> call) whose result ``node`` is built from,
+    following names bound once and the first argument of layer calls; None if none is reached."""
+    from gru_lint.analysis.dtypes import resolve
+
+    for _ in range(_MAX_CHAIN):
+        node = resolve(analysis, node)
+        if isinstance(node, ast.Call):
+            if id(node) in targets:
+                return targets[id(node)]
+            if not node.args or not isinstance(node.func, (ast.Call, ast.Name, ast.Attribute)):
+                return None
+            node = node.args[0]
+        elif isinstance(node, ast.Subscript):
+            node = node.value
+        else:
+            return None
+    return None
+
+
+def input_ctors(analysis, node: ast.AST):
+    """The ``keras.Input(...)`` calls a model's ``inputs=`` lists; None if any is not one."""
+    from gru_lint.analysis.dtypes import resolve
+    from gru_lint.keras_facts import INPUT_NAMES
+
+    node = resolve(analysis, node)
+    items = node.elts if isinstance(node, (ast.List, ast.Tuple)) else [node]
+    out = []
+    for item in items:
+        if isinstance(item, ast.Starred):
+            return None
+        ctor = resolve(analysis, item)
+        if not (isinstance(ctor, ast.Call) and analysis.evaluator.qualname(ctor.func) in INPUT_NAMES):
+            return None
+        out.append(ctor)
+    return out
+
+
+def model_constructions(analysis) -> List[ast.Call]:
+    """``keras.Model(...)`` calls (functional models), from statements whose text holds ``Model(``."""
+    found = getattr(analysis, "_runtime_models", None)
+    if found is not None:
+        return found
+    from gru_lint.analysis.infer import model_class
+
+    found = []
+    if "Model(" in analysis.source:
+        starts = analysis.positions.starts
+        lines = {bisect_right(starts, m.start()) for m in re.finditer(r"Model\(", analysis.source)}
+        for stmt, scope, _block in analysis.scopes.statements:
+            span = _header_lines(stmt)
+            if span is None or not any(line in lines for line in span):
+                continue
+            analysis.scopes.register_statement(stmt, scope)
+            for root in sc.header_expressions(stmt):
+                for node in ast.walk(root):
+                    if isinstance(node, ast.Call):
+                        qualname = analysis.evaluator.qualname(node.func)
+                        if qualname is not None and model_class(qualname) == "Model":
+                            found.append(node)
+    analysis._runtime_models = found
+    return found

@@ -34,6 +34,8 @@ _MODULES = (
     "gru019_call_without_initial_state",
     "gru020_initial_state_not_forwarded",
     "gru021_stateful_batch_runs",
+    "gru022_state_input_not_model_input",
+    "gru023_state_input_arrays",
 )
 
 

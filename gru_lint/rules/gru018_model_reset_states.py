@@ -28,7 +28,8 @@ layers nested in an inner model, hence unsafe.
 
 ## Known limits
 Only models built in the same file (`keras.Sequential(...)`, `keras.Model(...)`) are
-recognised; Keras 2 code is not checked.
+recognised; Keras 2 code (by its imports, or Keras-2-only names such as `CuDNNLSTM`) is
+not checked.
 """
 
 from __future__ import annotations
