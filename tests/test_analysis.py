@@ -141,3 +141,22 @@ def test_files_without_keras_are_not_even_parsed():
     assert check_source("this is not python initial_state") == []
     with pytest.raises(SyntaxError):
         check_source("import keras\nthis is not python initial_state")
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        "states = []\nstates.append(h)\nstates.append(c)\n",
+        "states = [h]\nstates.extend([c])\n",
+        "states = [h, h]\nstates[1] = c\n",
+        "states = [h, c, c]\nstates.pop()\n",
+        "states = [h, c, c]\ndel states[2]\n",
+    ],
+)
+def test_a_list_changed_in_place_is_not_read_as_its_first_literal(build):
+    source = (
+        "import numpy as np\nimport keras\n"
+        "h = np.zeros((2, 32))\nc = np.zeros((2, 32))\n" + build
+        + "y = keras.layers.LSTM(32)(np.zeros((2, 3, 5)), initial_state=states)\n"
+    )
+    assert codes(source) == []

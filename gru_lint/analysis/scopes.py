@@ -72,6 +72,10 @@ def canonical_module(qualname: str) -> str:
     return qualname
 
 
+# Methods that change a list (or an array's shape) in place.
+MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
+                      "resize", "update", "setdefault", "popitem"})
+
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 # The expression fields of compound statements (their bodies are statements of their own).
 _HEADER_FIELDS = ("test", "iter", "items", "subject")
@@ -141,7 +145,9 @@ class ScopeBuilder:
                 self._bind(target.value.id, Binding("other", stmt, self.current))
             self._bind_attr(target, value if kind == "assign" and index is None else None,
                             stmt, index=index, count=count, starred=starred)
-        # Subscript targets bind nothing.
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            # ``states[0] = h`` / ``del states[0]`` changes the list in place.
+            self._bind(target.value.id, Binding("other", stmt, self.current))
 
     def _bind_attr(self, target: ast.Attribute, value, stmt, index=None, count=None, starred=False):
         """Record ``self.x = ...`` inside a method of a class."""
@@ -249,6 +255,13 @@ class ScopeBuilder:
     def _delete(self, node: ast.Delete):
         for target in node.targets:
             self._bind_target(target, None, "other", stmt=node)
+
+    def _expr(self, node: ast.Expr):
+        """``states.append(h)``: a call that changes a name's value in place makes it unknown."""
+        call = node.value
+        if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                and call.func.attr in MUTATORS and isinstance(call.func.value, ast.Name)):
+            self._bind(call.func.value.id, Binding("other", node, self.current))
 
     def _global(self, node: ast.Global):
         self.current.globals.update(node.names)
@@ -373,6 +386,7 @@ _HANDLERS = {
     ast.AsyncWith: ScopeBuilder._with,
     ast.Try: ScopeBuilder._try,
     ast.Delete: ScopeBuilder._delete,
+    ast.Expr: ScopeBuilder._expr,
     ast.Global: ScopeBuilder._global,
     ast.Nonlocal: ScopeBuilder._nonlocal,
     ast.FunctionDef: ScopeBuilder._function,
