@@ -12,6 +12,8 @@ import ast
 from typing import Dict, Optional, Tuple
 
 from gru_lint.analysis import scopes as sc
+from gru_lint.analysis.flow import Flow
+from gru_lint.analysis.names import NameResolver
 from gru_lint.analysis.source import SourceText
 from gru_lint.analysis.values import (
     UNKNOWN,
@@ -27,7 +29,6 @@ from gru_lint.analysis.values import (
     ShapeOf,
     Str,
     Sym,
-    UserDefined,
     Value,
     to_dim,
 )
@@ -77,10 +78,11 @@ def other_layer_class(qualname: str) -> Optional[str]:
     return None
 
 
-class Evaluator:
+class Evaluator(NameResolver):
     def __init__(self, scopes: sc.ScopeBuilder, source: SourceText):
         self.scopes = scopes
         self.source = source
+        self.flow = Flow(scopes)
         self._memo: Dict[int, Value] = {}
         self._binding_memo: Dict[Tuple[int, Optional[int]], Value] = {}
         self._active: set = set()
@@ -191,61 +193,6 @@ class Evaluator:
             return UNKNOWN
         return Seq((item,) * count.value, "list", node)
 
-    def _eval_Name(self, node: ast.Name) -> Value:
-        scope = self.scope_of(node)
-        bindings = sc.lookup(scope, node.id) if scope is not None else None
-        if not bindings:
-            return UNKNOWN
-        return self._binding_value(bindings, node.id)
-
-    def _binding_value(self, bindings, name) -> Value:
-        if len(bindings) > 1:
-            quals = {b.qualname for b in bindings if b.kind == "import"}
-            if len(quals) == 1 and all(b.kind == "import" for b in bindings):
-                return Ref(quals.pop())
-            return UNKNOWN
-        binding = bindings[0]
-        memo_key = (id(binding.node), binding.index if binding.kind == "assign" else None,
-                    name)
-        cached = self._binding_memo.get(memo_key)
-        if cached is not None:
-            return cached
-        result = self._single_binding(binding, name)
-        self._binding_memo[memo_key] = result
-        return result
-
-    def _single_binding(self, binding: sc.Binding, name: str) -> Value:
-        key = f"{id(binding.node)}:{name}"
-        if binding.kind == "import":
-            return Ref(binding.qualname)
-        if binding.kind in ("def", "class"):
-            return UserDefined(binding.node)
-        if binding.kind == "param":
-            return Opaque(key, name)
-        if binding.kind != "assign":
-            return UNKNOWN
-        self.scopes.register(binding.value, binding.where or binding.scope)
-        value = self.value(binding.value)
-        if binding.index is not None:
-            value = self._unpack(value, binding.index, binding.count, binding.starred)
-        if value is UNKNOWN:
-            return Opaque(key, name)
-        if isinstance(value, Array) and value.key is None:
-            return _with_key(value, key)
-        return value
-
-    @staticmethod
-    def _unpack(value: Value, index: int, count: int, starred: bool) -> Value:
-        if not isinstance(value, Seq) or len(value.items) < count - 1:
-            return UNKNOWN
-        items = value.items
-        if starred:
-            tail = count - index - 1
-            return Seq(items[index:len(items) - tail], "list")
-        if len(items) == count:
-            return items[index]
-        return UNKNOWN  # unpacking with a starred elsewhere, or a count mismatch
-
     def _eval_Attribute(self, node: ast.Attribute) -> Value:
         if isinstance(node.value, ast.Name):
             attr = self._self_attribute(node)
@@ -275,9 +222,9 @@ class Evaluator:
         if cls is None or not cls.is_class:
             return None
         bindings = cls.attrs.get(node.attr)
-        if not bindings:
+        if not bindings or len(bindings) > 1:
             return UNKNOWN
-        return self._binding_value(bindings, "self." + node.attr)
+        return self._binding_value(bindings[0], "self." + node.attr)
 
     def _eval_Subscript(self, node: ast.Subscript) -> Value:
         base = self.value(node.value)

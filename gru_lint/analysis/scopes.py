@@ -99,6 +99,8 @@ class ScopeBuilder:
         self.statements: List[tuple] = []
         self.current = self.module_scope
         self.class_stack: List[Scope] = []
+        # name -> [(statement, scope it runs in, kind, node)]: in-place changes (``flow``).
+        self.mutations: Dict[str, list] = {}
         self._walrus = has_walrus
         self._all_registered = False
         self._block(module.body)
@@ -140,14 +142,15 @@ class ScopeBuilder:
         elif isinstance(target, ast.Starred):
             self._bind_target(target.value, None, "other", stmt=stmt)
         elif isinstance(target, ast.Attribute):
-            if target.attr == "shape" and isinstance(target.value, ast.Name):
-                # ``h.shape = (1, 64)`` reshapes ``h`` in place: its value is no longer known.
-                self._bind(target.value.id, Binding("other", stmt, self.current))
+            if isinstance(target.value, ast.Name) and target.value.id != self.current.self_name:
+                # ``h.shape = (1, 64)`` reshapes ``h`` in place; ``gru.stateful = True`` changes a layer.
+                self._change(target.value.id, stmt, "shape" if target.attr == "shape" else "attr",
+                             target)
             self._bind_attr(target, value if kind == "assign" and index is None else None,
                             stmt, index=index, count=count, starred=starred)
         elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
-            # ``states[0] = h`` / ``del states[0]`` changes the list in place.
-            self._bind(target.value.id, Binding("other", stmt, self.current))
+            # ``states[0] = h`` / ``del states[0]`` changes the value in place.
+            self._change(target.value.id, stmt, "setitem", target)
 
     def _bind_attr(self, target: ast.Attribute, value, stmt, index=None, count=None, starred=False):
         """Record ``self.x = ...`` inside a method of a class."""
@@ -261,7 +264,11 @@ class ScopeBuilder:
         call = node.value
         if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
                 and call.func.attr in MUTATORS and isinstance(call.func.value, ast.Name)):
-            self._bind(call.func.value.id, Binding("other", node, self.current))
+            self._change(call.func.value.id, node, "call", call)
+
+    def _change(self, name, stmt, kind, node):
+        """An in-place change of a name's value (not a binding: the name stays where it is)."""
+        self.mutations.setdefault(name, []).append((stmt, self.current, kind, node))
 
     def _global(self, node: ast.Global):
         self.current.globals.update(node.names)
@@ -422,3 +429,30 @@ def _module_of(scope: Scope) -> Scope:
     while scope.parent is not None:
         scope = scope.parent
     return scope
+
+
+def resolve(scope: Scope, name: str):
+    """``(owner, bindings, direct)`` for a load of ``name`` in ``scope``.
+
+    ``owner`` is the scope whose bindings the load sees (None for a builtin or an
+    undefined name, and for a name a star import may define: then ``bindings`` is
+    None); ``direct`` is False when the load runs later than the owner's code
+    (from a nested function, lambda or class), True when it runs in place
+    (in the owner itself or in a comprehension there).
+    """
+    if name in scope.globals:
+        owner = _module_of(scope)
+        return owner, owner.bindings.get(name, []), False
+    first = True
+    direct = True
+    while scope is not None:
+        if first or not scope.is_class:
+            if name in scope.bindings:
+                return scope, scope.bindings[name], direct
+            if "*" in scope.bindings:
+                return None, None, False
+        if not isinstance(scope.node, _COMPREHENSIONS):
+            direct = False
+        first = False
+        scope = scope.parent
+    return None, [], False

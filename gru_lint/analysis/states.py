@@ -10,7 +10,7 @@ import ast
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from gru_lint.analysis.facts import StateCall, batch_of, is_python_numbers
+from gru_lint.analysis.sites import StateCall, batch_of, is_python_numbers
 from gru_lint.analysis.values import Array, Dim, LayerVal, Num, Seq, Value
 
 

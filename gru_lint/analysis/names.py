@@ -1,0 +1,212 @@
+"""What a name is worth where it is used: the definitions ``flow`` finds, evaluated.
+
+A use sees the value every reaching definition agrees on; definitions that give
+different values make it unknown, never a guess at which branch ran. In-place
+changes are modelled exactly for lists (``append``, ``extend``, ``insert``,
+``pop``, ``clear``, ``reverse``, ``+=``, ``x[i] = v``) and for the few changes that
+keep an array's shape; any other change makes the value unknown. A list is
+trusted only while nothing it could be changed through exists (``mutable``).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Optional
+
+from gru_lint.analysis import scopes as sc
+from gru_lint.analysis.flow import Change, position
+from gru_lint.analysis.mutable import has_lists, list_is_stable
+from gru_lint.analysis.values import (
+    UNKNOWN,
+    Array,
+    ModelVal,
+    Num,
+    Opaque,
+    Ref,
+    Seq,
+    UserDefined,
+    Value,
+)
+
+
+class NameResolver:
+    """The name half of the evaluator (mixed into ``infer.Evaluator``)."""
+
+    def _eval_Name(self, node: ast.Name) -> Value:
+        scope = self.scope_of(node)
+        if scope is None:
+            return UNKNOWN
+        owner, bindings, direct = sc.resolve(scope, node.id)
+        if not bindings:
+            return UNKNOWN
+        name = node.id
+        if direct:
+            defs = self.flow.reaching(owner, name, position(node))
+        elif self.flow.changed_anywhere(owner, name):
+            defs = None
+        else:
+            defs = tuple(bindings)
+        if not defs:
+            return UNKNOWN
+        value = self._defs_value(defs, name)
+        if isinstance(value, Seq) and (value.kind == "list" or has_lists(value)):
+            if not list_is_stable(self, owner, name, position(node), direct, has_lists(value)):
+                return UNKNOWN
+        return value
+
+    def _defs_value(self, defs, name) -> Value:
+        values = []
+        for d in defs:
+            v = self._change_value(d, name) if isinstance(d, Change) else self._binding_value(d, name)
+            if v is UNKNOWN:
+                return UNKNOWN
+            if v not in values:
+                values.append(v)
+        if len(values) == 1:
+            return values[0]
+        return _join(values)
+
+    def _binding_value(self, binding: sc.Binding, name: str) -> Value:
+        if binding.kind not in ("assign", "import", "def", "class", "param"):
+            return UNKNOWN
+        memo_key = (id(binding.node), binding.index if binding.kind == "assign" else None,
+                    name, self.frame_key(binding))
+        cached = self._binding_memo.get(memo_key)
+        if cached is not None:
+            return cached
+        result = self._single_binding(binding, name)
+        self._binding_memo[memo_key] = result
+        return result
+
+    def frame_key(self, binding):  # overridden where functions are followed
+        return None
+
+    def _single_binding(self, binding: sc.Binding, name: str) -> Value:
+        key = f"{id(binding.node)}:{name}"
+        if binding.kind == "import":
+            return Ref(binding.qualname)
+        if binding.kind in ("def", "class"):
+            return UserDefined(binding.node)
+        if binding.kind == "param":
+            return self.param_value(binding, Opaque(key, name))
+        self.scopes.register(binding.value, binding.where or binding.scope)
+        value = self.value(binding.value)
+        if binding.index is not None:
+            value = _unpack(value, binding.index, binding.count, binding.starred)
+        if value is UNKNOWN:
+            return Opaque(key, name)
+        if isinstance(value, Array) and value.key is None:
+            return _with_key(value, key)
+        return value
+
+    def param_value(self, binding, default: Value) -> Value:  # overridden by summaries
+        return default
+
+    # -- in-place changes ------------------------------------------------------------
+    def _change_value(self, change: Change, name: str) -> Value:
+        before = self._defs_value(change.before, name) if change.before else UNKNOWN
+        if before is UNKNOWN or isinstance(before, Opaque):
+            return UNKNOWN
+        kind, node = change.kind, change.node
+        if kind == "call":
+            return self._method_change(before, node)
+        if kind == "aug":
+            return self._aug_change(before, node)
+        if kind == "setitem":
+            if isinstance(before, Array):
+                return before  # item assignment keeps an array's shape
+            if isinstance(before, Seq) and before.kind == "list" and isinstance(change.stmt, ast.Assign):
+                index = self._index_value(node.slice) if isinstance(node, ast.Subscript) else None
+                if isinstance(index, int) and -len(before.items) <= index < len(before.items):
+                    items = list(before.items)
+                    items[index] = self.value(change.stmt.value)
+                    return _list(items)
+            return UNKNOWN
+        if kind == "attr" and isinstance(before, ModelVal) and node.attr == "trainable":
+            return before
+        return UNKNOWN
+
+    def _method_change(self, before: Value, call: ast.Call) -> Value:
+        method = call.func.attr
+        if isinstance(before, Array):
+            return before if method == "sort" and not call.args else UNKNOWN
+        if not (isinstance(before, Seq) and before.kind == "list") or call.keywords:
+            return UNKNOWN
+        if any(isinstance(a, ast.Starred) for a in call.args):
+            return UNKNOWN
+        items, args = list(before.items), call.args
+        if method == "append" and len(args) == 1:
+            return _list(items + [self.value(args[0])])
+        if method == "extend" and len(args) == 1:
+            more = self.value(args[0])
+            return _list(items + list(more.items)) if isinstance(more, Seq) else UNKNOWN
+        if method == "clear" and not args:
+            return _list([])
+        if method == "reverse" and not args:
+            return _list(items[::-1])
+        if method == "insert" and len(args) == 2:
+            index = self.value(args[0])
+            if not (isinstance(index, Num) and type(index.value) is int):
+                return UNKNOWN
+            items.insert(index.value, self.value(args[1]))
+            return _list(items)
+        if method == "pop" and len(args) <= 1:
+            index = self.value(args[0]) if args else Num(-1)
+            if not (isinstance(index, Num) and type(index.value) is int):
+                return UNKNOWN
+            if not -len(items) <= index.value < len(items):
+                return UNKNOWN
+            del items[index.value]
+            return _list(items)
+        return UNKNOWN
+
+    def _aug_change(self, before: Value, node: ast.AugAssign) -> Value:
+        right = self.value(node.value)
+        if isinstance(before, Seq) and isinstance(node.op, ast.Add) and isinstance(right, Seq):
+            if before.kind == "tuple" and right.kind != "tuple":
+                return UNKNOWN
+            return Seq(before.items + right.items, before.kind)
+        if isinstance(before, Seq) and isinstance(node.op, ast.Mult) and isinstance(right, Num) \
+                and type(right.value) is int:
+            return Seq(before.items * right.value, before.kind)
+        if isinstance(before, Num) and isinstance(right, Num):
+            a, b = before.value, right.value
+            if type(a) is int and type(b) is int:
+                if isinstance(node.op, ast.Add):
+                    return Num(a + b)
+                if isinstance(node.op, ast.Sub):
+                    return Num(a - b)
+                if isinstance(node.op, ast.Mult):
+                    return Num(a * b)
+        return UNKNOWN
+
+
+def _list(items) -> Seq:
+    return Seq(tuple(items), "list")
+
+
+def _join(values) -> Value:
+    """Several definitions with different nodes but the same meaning: arrays of one shape."""
+    first = values[0]
+    if isinstance(first, Array) and first.shape is not None and all(
+            isinstance(v, Array) and v.shape == first.shape and v.origin == first.origin
+            for v in values):
+        return Array(first.shape, first.origin)
+    return UNKNOWN
+
+
+def _unpack(value: Value, index: int, count: int, starred: bool) -> Value:
+    if not isinstance(value, Seq) or len(value.items) < count - 1:
+        return UNKNOWN
+    items = value.items
+    if starred:
+        tail = count - index - 1
+        return Seq(items[index:len(items) - tail], "list")
+    if len(items) == count:
+        return items[index]
+    return UNKNOWN  # unpacking with a starred elsewhere, or a count mismatch
+
+
+def _with_key(array: Array, key: Optional[str]) -> Array:
+    return Array(array.shape, array.origin, array.ctor, array.shape_node, key, array.layer,
+                 array.dim_nodes)
