@@ -49,6 +49,10 @@ ALLOWED_FINDINGS: frozenset = frozenset(
         # test_Bidirectional_state_reuse passes one tensor (state[0]) as the initial state of a
         # Bidirectional(LSTM) inside `pytest.raises(ValueError)`: it checks that Keras rejects it.
         ("keras2/tests/keras/layers/wrappers_test.py", "GRU005"),
+        # Keras 2.3.1's own ConvLSTM2D test calls layer.get_initial_state(x) with its Input, the
+        # Keras 2 signature; under Keras 3 that call fails, which is what GRU013 reports (found
+        # once names re-bound in a function are followed: `layer` is bound four times there).
+        ("keras2/tests/keras/layers/convolutional_recurrent_test.py", "GRU013"),
     }
 )
 
