@@ -39,6 +39,9 @@ def codes(body: str):
         # a branch that leaves gives nothing
         ("def f(flag):\n    s = np.zeros((32,))\n    if flag:\n        s = h\n        return s\n"
          "    return keras.layers.GRU(32)(x, initial_state=s)\n", ["GRU001"]),
+        # bound earlier in the same loop iteration
+        ("for _ in range(3):\n    s = np.zeros((32,))\n    keras.layers.GRU(32)(x, initial_state=s)\n",
+         ["GRU001"]),
         # the layer re-bound before the call
         ("gru = keras.layers.GRU(16)\ngru = keras.layers.GRU(32)\ngru(x, initial_state=h)\n", []),
         ("gru = keras.layers.GRU(32)\ngru = keras.layers.GRU(16)\ngru(x, initial_state=h)\n",

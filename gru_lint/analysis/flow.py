@@ -10,7 +10,8 @@ use, or ``None`` when it cannot be known:
 - after ``if``/``try``/``match`` the branches' definitions are all kept (the
   evaluator keeps a value only when every one gives the same value); a branch
   that ends in ``return``/``raise``/``break``/``continue`` gives none;
-- a name bound or changed inside a loop is unknown inside and after the loop;
+- a name bound or changed inside a loop is unknown after the loop, and at the top
+  of its body (a binding earlier in the same iteration is followed);
 - augmented assignment and in-place changes (``states.append(h)``) are
   ``Change`` definitions on top of the previous ones, which the evaluator models
   exactly or makes unknown; ``del``, ``with ... as``, ``except ... as``, match
@@ -253,14 +254,16 @@ class _Walk:
             elif _block_contains(stmt.orelse, pos):
                 self.block(stmt.orelse, defs)
         elif isinstance(stmt, _LOOPS):
-            changed = self.events.within(stmt)
-            in_body = _block_contains(stmt.body, pos) or _block_contains(stmt.orelse, pos)
-            if changed and (in_body or isinstance(stmt, ast.While)):
-                raise _Found(None)
+            # A name the loop binds or changes is unknown at the top of every iteration
+            # (it may come from the previous one); bindings earlier in the same
+            # iteration are still followed.
+            head = None if self.events.within(stmt) else defs
             if _block_contains(stmt.body, pos):
-                self.block(stmt.body, defs)
+                self.block(stmt.body, head)
             elif _block_contains(stmt.orelse, pos):
-                self.block(stmt.orelse, defs)
+                self.block(stmt.orelse, head)
+            elif isinstance(stmt, ast.While):
+                raise _Found(head)
         elif isinstance(stmt, _WITHS):
             if _block_contains(stmt.body, pos):
                 own = id(stmt) in self.events.by_node
