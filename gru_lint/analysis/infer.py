@@ -15,6 +15,7 @@ from gru_lint.analysis import scopes as sc
 from gru_lint.analysis.flow import Flow
 from gru_lint.analysis.names import NameResolver
 from gru_lint.analysis.source import SourceText
+from gru_lint.analysis.summaries import Summaries
 from gru_lint.analysis.values import (
     UNKNOWN,
     Array,
@@ -27,6 +28,8 @@ from gru_lint.analysis.values import (
     Ref,
     Seq,
     ShapeOf,
+    Instance,
+    UserDefined,
     Str,
     Sym,
     Value,
@@ -78,12 +81,12 @@ def other_layer_class(qualname: str) -> Optional[str]:
     return None
 
 
-class Evaluator(NameResolver):
+class Evaluator(Summaries, NameResolver):
     def __init__(self, scopes: sc.ScopeBuilder, source: SourceText):
         self.scopes = scopes
         self.source = source
         self.flow = Flow(scopes)
-        self._memo: Dict[int, Value] = {}
+        self._memo: Dict[tuple, Value] = {}
         self._binding_memo: Dict[Tuple[int, Optional[int]], Value] = {}
         self._active: set = set()
         self._depth = 0
@@ -92,7 +95,7 @@ class Evaluator(NameResolver):
     def value(self, node: Optional[ast.AST]) -> Value:
         if node is None:
             return UNKNOWN
-        key = id(node)
+        key = (id(node), self.frame)
         cached = self._memo.get(key)
         if cached is not None:
             return cached
@@ -199,6 +202,8 @@ class Evaluator(NameResolver):
             if attr is not None:
                 return attr
         base = self.value(node.value)
+        if isinstance(base, Instance):
+            return self.instance_attr(base, node.attr)
         if isinstance(base, Ref):
             return Ref(sc.canonical_module(f"{base.qualname}.{node.attr}"))
         if isinstance(base, Array) and node.attr == "shape":
@@ -211,6 +216,8 @@ class Evaluator(NameResolver):
 
     def _self_attribute(self, node: ast.Attribute) -> Optional[Value]:
         """``self.gru`` in a method: the single ``self.gru = ...`` of the class."""
+        if self.frame is not None and self.frame.instance is not None:
+            return None  # ``self`` is the instance: ``instance_attr`` follows it
         func = self.scope_of(node)
         while func is not None and not isinstance(func.node, sc.FUNCTION_NODES):
             func = func.parent
@@ -222,7 +229,7 @@ class Evaluator(NameResolver):
         if cls is None or not cls.is_class:
             return None
         bindings = cls.attrs.get(node.attr)
-        if not bindings or len(bindings) > 1:
+        if not bindings or len(bindings) > 1 or node.attr in self.attrs_set_outside():
             return UNKNOWN
         return self._binding_value(bindings[0], "self." + node.attr)
 
@@ -326,12 +333,18 @@ class Evaluator(NameResolver):
             return self._call_layer(callee, node)
         if isinstance(callee, OtherLayer):
             return self._call_other_layer(callee, node)
+        if isinstance(callee, UserDefined):
+            return self.call_user(callee, node)
+        if isinstance(callee, Instance):
+            return self.call_instance(callee, node)
         if isinstance(func, ast.Attribute):
             return self._call_method(func, node)
         return UNKNOWN
 
     def _call_method(self, func: ast.Attribute, node: ast.Call) -> Value:
         base = self.value(func.value)
+        if isinstance(base, Instance):
+            return self.call_instance_method(base, func.attr, node)
         if not isinstance(base, Array):
             return UNKNOWN
         if func.attr in SHAPE_PRESERVING_METHODS:

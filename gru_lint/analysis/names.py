@@ -64,7 +64,7 @@ class NameResolver:
                 values.append(v)
         if len(values) == 1:
             return values[0]
-        return _join(values)
+        return join(values)
 
     def _binding_value(self, binding: sc.Binding, name: str) -> Value:
         if binding.kind not in ("assign", "import", "def", "class", "param"):
@@ -82,7 +82,7 @@ class NameResolver:
         return None
 
     def _single_binding(self, binding: sc.Binding, name: str) -> Value:
-        key = f"{id(binding.node)}:{name}"
+        key = f"{id(binding.node)}:{name}" + self.frame_suffix()
         if binding.kind == "import":
             return Ref(binding.qualname)
         if binding.kind in ("def", "class"):
@@ -101,6 +101,14 @@ class NameResolver:
 
     def param_value(self, binding, default: Value) -> Value:  # overridden by summaries
         return default
+
+    def frame_suffix(self) -> str:
+        """Distinguishes the unknown values of one binding in different calls of its function."""
+        frame = getattr(self, "frame", None)
+        if frame is None:
+            return ""
+        ids = self.__dict__.setdefault("_frame_ids", {})
+        return "@" + str(ids.setdefault(frame, len(ids) + 1))
 
     # -- in-place changes ------------------------------------------------------------
     def _change_value(self, change: Change, name: str) -> Value:
@@ -185,7 +193,7 @@ def _list(items) -> Seq:
     return Seq(tuple(items), "list")
 
 
-def _join(values) -> Value:
+def join(values) -> Value:
     """Several definitions with different nodes but the same meaning: arrays of one shape."""
     first = values[0]
     if isinstance(first, Array) and first.shape is not None and all(

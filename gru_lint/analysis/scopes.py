@@ -101,6 +101,8 @@ class ScopeBuilder:
         self.class_stack: List[Scope] = []
         # name -> [(statement, scope it runs in, kind, node)]: in-place changes (``flow``).
         self.mutations: Dict[str, list] = {}
+        # id(def or class node) -> the scope it opens.
+        self.scope_by_node: Dict[int, Scope] = {}
         self._walrus = has_walrus
         self._all_registered = False
         self._block(module.body)
@@ -282,6 +284,7 @@ class ScopeBuilder:
         self._bind(node.name, Binding("def", node, self.current))
         outer = self.current
         scope = Scope(node, outer)
+        self.scope_by_node[id(node)] = scope
         params = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
         if outer.is_class and params and not _is_static(node):
             scope.self_name = params[0].arg
@@ -295,6 +298,7 @@ class ScopeBuilder:
         self._bind(node.name, Binding("class", node, self.current))
         outer = self.current
         self.current = Scope(node, outer)
+        self.scope_by_node[id(node)] = self.current
         self.class_stack.append(self.current)
         self._block(node.body)
         self.class_stack.pop()

@@ -184,6 +184,21 @@ class UserDefined(Value):
     node: ast.AST
 
 
+@dataclass(frozen=True)
+class Instance(Value):
+    """An instance of a class defined in the file: ``Encoder(vocab, 256, 1024, 64)``.
+
+    ``init`` is the frame its ``__init__`` ran in (``summaries.Frame``), None when the
+    class has none; ``keras``: a subclass of ``keras.Model``/``keras.layers.Layer``,
+    whose ``instance(...)`` runs ``call(...)``.
+    """
+
+    cls: ast.ClassDef
+    init: Optional[object]
+    node: ast.Call
+    keras: bool = False
+
+
 def to_dim(value: Value) -> Dim:
     if isinstance(value, Num) and type(value.value) is int:
         return value.value

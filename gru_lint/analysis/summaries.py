@@ -1,0 +1,319 @@
+"""Functions and classes of the file, followed where they are called.
+
+A call of a function defined in the file binds its parameters to the values of the
+arguments (positional, keyword, defaults, ``*args`` when exact) in a ``Frame``, and
+evaluates its ``return`` values there; the evaluator memoises every node per frame,
+so a function is summarised once per distinct argument values, and only when a call
+needs it. Frames nest at most ``MAX_FRAMES`` deep and never recurse.
+
+A class defined in the file gives an ``Instance``: its ``__init__`` frame holds the
+constructor's arguments, ``self.x = ...`` assigned once, in ``__init__`` or ``build``
+and never from outside the class, is known in every method, and calling an instance
+of a Keras ``Model``/``Layer`` subclass runs its ``call``. Values a summary returns
+lose the nodes a fix would edit: an edit inside a helper would change every caller.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, replace
+from typing import Optional, Tuple
+
+from gru_lint.analysis.values import UNKNOWN, Array, Instance, LayerVal, Ref, Seq, UserDefined, Value
+
+MAX_FRAMES = 6
+_KERAS_BASES = frozenset({"Model", "Layer"})
+_KERAS_BASE_MODULES = ("keras", "keras.models", "keras.layers", "keras.src.models", "keras.src.layers",
+                       "keras.engine", "keras.src.engine")
+_CALL_KEYWORDS = frozenset({"training", "mask"})  # Keras passes these only if call() takes them
+_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One call of a function (or one item of a comprehension): its parameters' values."""
+
+    func: ast.AST
+    args: Tuple[Tuple[str, Value], ...]
+    instance: Optional[Instance] = None
+    parent: Optional["Frame"] = None
+    depth: int = 1
+
+    def get(self, name: str) -> Optional[Value]:
+        for key, value in self.args:
+            if key == name:
+                return value
+        return None
+
+
+class Summaries:
+    """The function and class half of the evaluator (mixed into ``infer.Evaluator``)."""
+
+    frame: Optional[Frame] = None
+
+    def frame_key(self, binding):
+        return self.frame
+
+    def frame_of(self, scope_node) -> Optional[Frame]:
+        frame = self.frame
+        while frame is not None:
+            if frame.func is scope_node:
+                return frame
+            frame = frame.parent
+        return None
+
+    def param_value(self, binding, default: Value) -> Value:
+        frame = self.frame_of(binding.scope.node)
+        if frame is None:
+            return default
+        name = binding.node.arg
+        if name == binding.scope.self_name and frame.instance is not None:
+            return frame.instance
+        value = frame.get(name)
+        return UNKNOWN if value is None else value
+
+    def run_in(self, frame: Optional[Frame], fn, *args):
+        saved = self.frame
+        self.frame = frame
+        try:
+            return fn(*args)
+        finally:
+            self.frame = saved
+
+    # -- calls -------------------------------------------------------------------------
+    def call_user(self, defined: UserDefined, call: ast.Call) -> Value:
+        node = defined.node
+        if isinstance(node, ast.ClassDef):
+            return self.instantiate(node, call)
+        return self.call_function(node, call, None)
+
+    def call_function(self, func, call: ast.Call, instance: Optional[Instance]) -> Value:
+        returns = self.returns_of(func)
+        if returns is None:
+            return UNKNOWN
+        frame = self.bind_call(func, call, instance)
+        if frame is None:
+            return UNKNOWN
+        return self.returned(func, frame, returns)
+
+    def returned(self, func, frame: Frame, returns) -> Value:
+        scope = self.scopes.scope_by_node.get(id(func))
+        if scope is None:
+            return UNKNOWN
+        values = []
+        for ret in returns:
+            self.scopes.register(ret.value, scope)
+            value = self.run_in(frame, self.value, ret.value)
+            if value is UNKNOWN:
+                return UNKNOWN
+            if value not in values:
+                values.append(value)
+        from gru_lint.analysis.names import join
+
+        return detach(values[0] if len(values) == 1 else join(values))
+
+    def returns_of(self, func):
+        """The ``return`` statements of a plain function; None when it cannot be summarised."""
+        memo = self.__dict__.setdefault("_returns_memo", {})
+        key = id(func)
+        if key not in memo:
+            memo[key] = self._returns(func)
+        return memo[key]
+
+    def _returns(self, func):
+        if not isinstance(func, ast.FunctionDef):
+            return None
+        for decorator in func.decorator_list:
+            if not (isinstance(decorator, ast.Name) and decorator.id == "staticmethod"):
+                return None  # tf.function and friends keep the value, but others need not
+        returns = []
+        stack = list(func.body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await, ast.Global, ast.Nonlocal)):
+                return None
+            if isinstance(node, ast.Return):
+                if node.value is None:
+                    return None
+                returns.append(node)
+            if not isinstance(node, _SCOPE_NODES):
+                stack.extend(ast.iter_child_nodes(node))
+        return returns or None
+
+    def bind_call(self, func, call: ast.Call, instance: Optional[Instance]) -> Optional[Frame]:
+        """The frame of ``func`` called by ``call``; None when the binding is not exact."""
+        parent = self.frame
+        depth = parent.depth + 1 if parent is not None else 1
+        if depth > MAX_FRAMES:
+            return None
+        f = parent
+        while f is not None:
+            if f.func is func:
+                return None  # recursion
+            f = f.parent
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return None
+        spec = func.args
+        positional = spec.posonlyargs + spec.args
+        static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in func.decorator_list)
+        if instance is not None and not static:
+            if not positional:
+                return None
+            positional = positional[1:]
+        values = {}
+        if len(call.args) > len(positional) and spec.vararg is None:
+            return None
+        for param, arg in zip(positional, call.args):
+            values[param.arg] = self.value(arg)
+        if spec.vararg is not None:
+            values[spec.vararg.arg] = Seq(tuple(self.value(a) for a in call.args[len(positional):]),
+                                          "tuple")
+        by_name = {p.arg for p in positional} - {p.arg for p in spec.posonlyargs}
+        kwonly = {p.arg for p in spec.kwonlyargs}
+        for kw in call.keywords:
+            if kw.arg in by_name or kw.arg in kwonly:
+                if kw.arg in values:
+                    return None
+                values[kw.arg] = self.value(kw.value)
+            elif spec.kwarg is not None:
+                values[spec.kwarg.arg] = UNKNOWN
+            elif instance is not None and instance.keras and kw.arg in _CALL_KEYWORDS:
+                continue
+            else:
+                return None
+        if spec.kwarg is not None:
+            values.setdefault(spec.kwarg.arg, UNKNOWN)
+        everything = spec.posonlyargs + spec.args
+        defaults = dict(zip([p.arg for p in everything[len(everything) - len(spec.defaults):]],
+                            spec.defaults))
+        defaults.update({p.arg: d for p, d in zip(spec.kwonlyargs, spec.kw_defaults) if d is not None})
+        for param in positional + spec.kwonlyargs:
+            if param.arg not in values:
+                if param.arg not in defaults:
+                    return None  # a TypeError at run time
+                values[param.arg] = self._default(func, defaults[param.arg])
+        return Frame(func, tuple(sorted(values.items(), key=lambda kv: kv[0])), instance, parent, depth)
+
+    def _default(self, func, node) -> Value:
+        scope = self.scopes.scope_by_node.get(id(func))
+        if scope is None or scope.parent is None:
+            return UNKNOWN
+        self.scopes.register(node, scope.parent)
+        return self.run_in(None, self.value, node)
+
+    # -- classes -------------------------------------------------------------------------
+    def instantiate(self, cls: ast.ClassDef, call: ast.Call) -> Value:
+        keras = self.keras_class(cls)
+        if keras is None:
+            return UNKNOWN  # a base of unknown kind may set attributes or define methods
+        init = method_of(cls, "__init__")
+        frame = None
+        if init is not None:
+            if self.returns_of_init(init) is None:
+                return UNKNOWN
+            frame = self.bind_call(init, call, Instance(cls, None, call, keras))
+            if frame is None:
+                return UNKNOWN
+            frame = Frame(init, frame.args, None, None, 1)
+        elif call.args or call.keywords:
+            if not keras:
+                return UNKNOWN  # ``object()`` takes no arguments
+        return Instance(cls, frame, call, keras)
+
+    def returns_of_init(self, init):
+        if not isinstance(init, ast.FunctionDef):
+            return None
+        return () if not init.decorator_list else None
+
+    def keras_class(self, cls: ast.ClassDef) -> Optional[bool]:
+        """True for a Keras Model/Layer subclass, False for a plain class, None when unknown."""
+        scope = self.scopes.scope_by_node.get(id(cls))
+        if scope is None or scope.parent is None:
+            return None
+        found = False
+        for base in cls.bases:
+            self.scopes.register(base, scope.parent)
+            value = self.run_in(None, self.value, base)
+            if isinstance(value, Ref):
+                module, _, name = value.qualname.rpartition(".")
+                if name in _KERAS_BASES and module in _KERAS_BASE_MODULES:
+                    found = True
+                    continue
+                if value.qualname == "builtins.object":
+                    continue
+                return None
+            if isinstance(value, UserDefined) and isinstance(value.node, ast.ClassDef):
+                inner = self.keras_class(value.node) if value.node is not cls else None
+                if inner is None:
+                    return None
+                found = found or inner
+                continue
+            if isinstance(base, ast.Name) and base.id == "object":
+                continue
+            return None
+        return found
+
+    def call_instance(self, inst: Instance, call: ast.Call) -> Value:
+        method = method_of(inst.cls, "__call__")
+        if method is None and inst.keras:
+            method = method_of(inst.cls, "call")
+        if method is None:
+            return UNKNOWN
+        return self.call_function(method, call, inst)
+
+    def call_instance_method(self, inst: Instance, name: str, call: ast.Call) -> Value:
+        method = method_of(inst.cls, name)
+        if method is None:
+            return UNKNOWN
+        return self.call_function(method, call, inst)
+
+    def instance_attr(self, inst: Instance, attr: str) -> Value:
+        scope = self.scopes.scope_by_node.get(id(inst.cls))
+        bindings = scope.attrs.get(attr) if scope is not None else None
+        if not bindings or len(bindings) > 1 or attr in self.attrs_set_outside():
+            return UNKNOWN
+        binding = bindings[0]
+        method = binding.where.node if binding.where is not None else None
+        if not isinstance(method, ast.FunctionDef) or method.name not in ("__init__", "build"):
+            return UNKNOWN  # set in another method: depends on which ran first
+        if method.name == "__init__":
+            args = inst.init.args if inst.init is not None else ()
+        else:
+            args = ()
+        frame = Frame(method, args, inst, None, 1)
+        return self.run_in(frame, self._binding_value, binding, "self." + attr)
+
+    def attrs_set_outside(self) -> frozenset:
+        found = self.__dict__.get("_outside_attrs")
+        if found is None:
+            found = frozenset(node.attr for changes in self.scopes.mutations.values()
+                              for _, _, kind, node in changes if kind in ("attr", "shape"))
+            self._outside_attrs = found
+        return found
+
+
+def method_of(cls: ast.ClassDef, name: str):
+    found = None
+    for stmt in cls.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
+            if found is not None:
+                return None
+            found = stmt
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and any(
+                isinstance(t, ast.Name) and t.id == name
+                for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])):
+            return None
+    return found
+
+
+def detach(value: Value) -> Value:
+    """A value leaving a summary: no nodes a fix could edit inside the function."""
+    if isinstance(value, Array):
+        if value.ctor is None and value.shape_node is None and value.dim_nodes is None:
+            return value
+        return Array(value.shape, value.origin, None, None, value.key, value.layer, None)
+    if isinstance(value, LayerVal) and value.units_node is not None:
+        return replace(value, units_node=None)
+    if isinstance(value, Seq):
+        return Seq(tuple(detach(v) for v in value.items), value.kind)
+    return value

@@ -1,0 +1,117 @@
+"""Functions and classes of the file, followed where they are called."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from gru_lint.core import check_source
+
+PRELUDE = """\
+import numpy as np
+import tensorflow as tf
+from tensorflow import keras
+x = np.zeros((2, 5, 8))
+"""
+
+ENCODER = """\
+class Encoder(keras.Model):
+    def __init__(self, vocab_size, embedding_dim, enc_units, batch_sz):
+        super().__init__()
+        self.batch_sz = batch_sz
+        self.enc_units = enc_units
+        self.embedding = keras.layers.Embedding(vocab_size, embedding_dim)
+        self.gru = keras.layers.GRU(self.enc_units, return_sequences=True, return_state=True)
+
+    def call(self, x, hidden):
+        x = self.embedding(x)
+        output, state = self.gru(x, initial_state=hidden)
+        return output, state
+
+    def initialize_hidden_state(self):
+        return tf.zeros((self.batch_sz, self.enc_units))
+"""
+
+
+def found(body: str):
+    return sorted((d.line - PRELUDE.count("\n"), d.code)
+                  for d in check_source(PRELUDE + textwrap.dedent(body)))
+
+
+def test_a_helper_called_with_literals_returns_what_it_builds():
+    body = ("def make_states(batch, units):\n"
+            "    return [np.zeros((batch, units)), np.zeros((batch, units))]\n"
+            "s = make_states(2, 16)\n"
+            "y = keras.layers.LSTM(32)(x, initial_state=s)\n"
+            "t = make_states(units=32, batch=2)\n"
+            "z = keras.layers.LSTM(32)(x, initial_state=t)\n")
+    assert found(body) == [(4, "GRU002"), (4, "GRU002")]
+
+
+@pytest.mark.parametrize(
+    "helper, call",
+    [
+        # an argument nothing knows
+        ("def make(units):\n    return np.zeros((2, units))\n", "make(len(x))"),
+        # two returns that differ
+        ("def make(units, wide=False):\n    if wide:\n        return np.zeros((2, 2 * units))\n"
+         "    return np.zeros((2, units))\n", "make(16)"),
+        # a generator, a decorated function
+        ("def make(units):\n    yield np.zeros((2, units))\n", "make(16)"),
+        ("import functools\n@functools.lru_cache()\ndef make(units):\n    return np.zeros((2, units))\n",
+         "make(16)"),
+        # recursion
+        ("def make(units):\n    return make(units)\n", "make(16)"),
+        # arguments that do not bind
+        ("def make(units):\n    return np.zeros((2, units))\n", "make(16, 2)"),
+        ("def make(units):\n    return np.zeros((2, units))\n", "make(*[16])"),
+    ],
+)
+def test_helpers_that_cannot_be_followed_exactly_are_silent(helper, call):
+    body = helper + f"keras.layers.GRU(32)(x, initial_state={call})\n"
+    assert found(body) == []
+
+
+def test_the_nmt_encoder_hidden_state_and_forwarded_call():
+    body = ENCODER + (
+        "encoder = Encoder(100, 8, 64, 2)\n"
+        "hidden = encoder.initialize_hidden_state()\n"
+        "y = keras.layers.GRU(32)(x, initial_state=hidden)\n"
+        "out, state = encoder(np.zeros((2, 5)), hidden)\n"
+        "z = keras.layers.GRU(32)(x, initial_state=state)\n"
+        "w = keras.layers.GRU(64)(x, initial_state=state)\n"
+    )
+    lines = ENCODER.count("\n")
+    assert found(body) == [(lines + 3, "GRU002"), (lines + 5, "GRU002")]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # the attribute is set again in another method
+        "    def reset(self):\n        self.enc_units = 32\n",
+        # or from outside the class
+        "pass\nencoder = None\n",
+    ],
+)
+def test_attributes_set_elsewhere_are_unknown(change):
+    cls = ENCODER + change
+    outside = "encoder.enc_units = 32\n" if change.startswith("pass") else ""
+    body = cls.replace("pass\nencoder = None\n", "") + (
+        "encoder = Encoder(100, 8, 64, 2)\n" + outside +
+        "hidden = encoder.initialize_hidden_state()\n"
+        "y = keras.layers.GRU(32)(x, initial_state=hidden)\n"
+    )
+    assert found(body) == []
+
+
+def test_a_class_with_an_unknown_base_is_unknown():
+    body = ENCODER.replace("class Encoder(keras.Model)", "import mylib\nclass Encoder(mylib.Base)") + (
+        "encoder = Encoder(100, 8, 64, 2)\n"
+        "y = keras.layers.GRU(32)(x, initial_state=encoder.initialize_hidden_state())\n"
+        "out, state = encoder(np.zeros((2, 5)), np.zeros((2, 64)))\n"
+        "z = keras.layers.GRU(32)(x, initial_state=state)\n"
+    )
+    # the base may set the attributes or define the methods: nothing is known
+    assert found(body) == []
