@@ -93,11 +93,21 @@ def check_source(source: str, path: str = "<string>", tree: ast.Module = None,
 def _run_rules(analysis) -> List[Diagnostic]:
     from gru_lint.rules import checks_for
 
-    found = {}
-    for check in checks_for(analysis.keras_version):
-        for diag in check(analysis):
-            found.setdefault((diag.span, diag.code, diag.message), diag)
-    return sorted(found.values(), key=Diagnostic.sort_key)
+    from gru_lint.analysis.contexts import caller_findings
+
+    def run(view):
+        found = {}
+        for check in checks_for(view.keras_version):
+            for diag in check(view):
+                found.setdefault((diag.span, diag.code, diag.message), diag)
+        return list(found.values())
+
+    found = run(analysis)
+    # Findings inside functions that one call proves, reported at that call.
+    extra = {(d.span, d.code, d.message): d for d in caller_findings(analysis, found, run)}
+    for key in set(extra) - {(d.span, d.code, d.message) for d in found}:
+        found.append(extra[key])
+    return sorted(found, key=Diagnostic.sort_key)
 
 
 def fix_source(source: str, *, unsafe: bool = False, wanted=None,

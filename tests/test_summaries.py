@@ -115,3 +115,31 @@ def test_a_class_with_an_unknown_base_is_unknown():
     )
     # the base may set the attributes or define the methods: nothing is known
     assert found(body) == []
+
+
+def test_a_finding_inside_a_helper_is_reported_at_the_call_that_proves_it():
+    body = ("def build_decoder(units, states):\n"
+            "    y = keras.Input(shape=(5, 8))\n"
+            "    return keras.layers.GRU(units)(y, initial_state=states)\n"
+            "build_decoder(32, np.zeros((4,)))\n"
+            "build_decoder(32, np.zeros((2, 32)))\n"
+            "def unknown(units, states):\n"
+            "    return build_decoder(units, states)\n")
+    diags = check_source(PRELUDE + body)
+    assert [(d.line - PRELUDE.count("\n"), d.code) for d in diags] == [(4, "GRU001")]
+    assert diags[0].fix is None
+    assert diags[0].related[0].span.line - PRELUDE.count("\n") == 3
+
+
+def test_a_subclassed_model_call_forwarding_a_wrong_state():
+    body = ("class Decoder(keras.Model):\n"
+            "    def __init__(self, units):\n"
+            "        super().__init__()\n"
+            "        self.gru = keras.layers.GRU(units, return_state=True)\n"
+            "    def call(self, x, hidden, training=False):\n"
+            "        return self.gru(x, initial_state=hidden)\n"
+            "decoder = Decoder(32)\n"
+            "decoder(x, np.zeros((2, 16)), training=True)\n"
+            "decoder(x, np.zeros((2, 32)))\n"
+            "Decoder(16)(x, np.zeros((2, 16)))\n")
+    assert found(body) == [(8, "GRU002")]

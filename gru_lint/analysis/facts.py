@@ -63,7 +63,30 @@ class FileAnalysis:
         self.state_queries: List[InitialStateQuery] = []
         self.sequential_models: List[ModelVal] = []
         self._stateful_candidates: List[ast.Call] = []
+        # The statements examined, in order (a context re-examines its function's share).
+        self.examined: List[tuple] = []
         self._collect()
+
+    def within(self, func: ast.FunctionDef, frame) -> "FileAnalysis":
+        """The sites of ``func``'s own statements, evaluated in ``frame`` (one call of it)."""
+        sub = object.__new__(FileAnalysis)
+        sub.__dict__.update({k: v for k, v in self.__dict__.items()
+                             if k in ("source", "tree", "keras_version", "keras", "scopes",
+                                      "positions")})
+        sub.evaluator = Evaluator(self.scopes, self.positions, self.evaluator.flow)
+        sub.evaluator.frame = frame
+        for name in ("state_calls", "model_state_calls", "constructor_states", "unpackings",
+                     "model_method_states", "sequential_adds", "stateful_calls", "state_queries",
+                     "sequential_models", "_stateful_candidates", "examined"):
+            setattr(sub, name, [])
+        calls: List[ast.Call] = []
+        for stmt, scope, block in self.examined:
+            if scope.node is func:
+                sub._examine(stmt, scope, block, calls)
+        if any(sub._is_stateful(c) for c in sub._stateful_candidates):
+            for node in calls:
+                sub._visit_stateful_call(node)
+        return sub
 
     def value(self, node) -> Value:
         return self.evaluator.value(node)
@@ -113,6 +136,7 @@ class FileAnalysis:
         return {bisect_right(starts, m.start()) for m in pattern.finditer(self.source)}
 
     def _examine(self, stmt, scope, block, calls):
+        self.examined.append((stmt, scope, block))
         self.scopes.register_statement(stmt, scope)
         for root in sc.header_expressions(stmt):
             for node in ast.walk(root):

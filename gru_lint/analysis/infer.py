@@ -82,10 +82,10 @@ def other_layer_class(qualname: str) -> Optional[str]:
 
 
 class Evaluator(Summaries, NameResolver):
-    def __init__(self, scopes: sc.ScopeBuilder, source: SourceText):
+    def __init__(self, scopes: sc.ScopeBuilder, source: SourceText, flow: Optional[Flow] = None):
         self.scopes = scopes
         self.source = source
-        self.flow = Flow(scopes)
+        self.flow = flow if flow is not None else Flow(scopes)
         self._memo: Dict[tuple, Value] = {}
         self._binding_memo: Dict[Tuple[int, Optional[int]], Value] = {}
         self._active: set = set()

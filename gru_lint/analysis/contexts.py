@@ -1,0 +1,158 @@
+"""Findings inside a function that one call of it proves, reported at that call.
+
+``def build_decoder(units, states): ... GRU(units)(y, initial_state=states)`` says
+nothing on its own: its parameters are unknown. Called as
+``build_decoder(32, np.zeros((4,)))`` it is wrong, and only that call proves it.
+For every function (or method) of the file that holds a site and is called with
+arguments that say something, the rules run once more on the function's own
+statements, evaluated in the frame of that call; a finding the function does not
+have on its own is reported at the call, with a note at the line inside.
+
+Only calls found by name are looked at (``name(``, ``.method(``, and instances
+bound to a name or a ``self.`` attribute), so files without such calls cost
+nothing more.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from bisect import bisect_right
+from typing import Callable, List
+
+from gru_lint.analysis import scopes as sc
+from gru_lint.analysis.values import UNKNOWN, Instance, Opaque, Seq, UserDefined
+from gru_lint.diagnostics import Diagnostic, Related
+
+MAX_CALLS = 20  # calls followed per function
+
+
+def caller_findings(analysis, base: List[Diagnostic], run: Callable) -> List[Diagnostic]:
+    known = {(d.span, d.code) for d in base}
+    out: List[Diagnostic] = []
+    for func, calls in _called_functions(analysis):
+        for call, instance in calls[:MAX_CALLS]:
+            ev = analysis.evaluator
+            frame = ev.bind_call(func, call, instance)
+            if frame is None or not _informative(frame):
+                continue
+            sub = analysis.within(func, frame)
+            for diag in run(sub):
+                if (diag.span, diag.code) in known:
+                    continue
+                note = Related(f"inside `{func.name}`, with the arguments of this call",
+                               diag.span)
+                out.append(Diagnostic(diag.code, diag.message, analysis.span(call), None,
+                                      (note,) + tuple(diag.related)))
+    return out
+
+
+def _informative(frame) -> bool:
+    values = [v for _, v in frame.args]
+    if frame.instance is not None and frame.instance.init is not None:
+        values += [v for _, v in frame.instance.init.args]
+    return any(v is not UNKNOWN and not isinstance(v, Opaque) and not (
+        isinstance(v, Seq) and not v.items) for v in values)
+
+
+def _called_functions(analysis):
+    """(function, [(call, instance or None)]) for functions holding a site."""
+    holders = {}
+    for stmt, scope, _ in analysis.examined:
+        node = scope.node
+        if isinstance(node, ast.FunctionDef):
+            holders.setdefault(id(node), (node, scope))
+    if not holders:
+        return []
+    result = []
+    for func, scope in holders.values():
+        parent = scope.parent
+        if parent is not None and parent.is_class:
+            calls = _method_calls(analysis, func, parent)
+        else:
+            calls = [(c, None) for c in _calls_by_name(analysis, rf"(?<![\w.]){re.escape(func.name)}\s*\(")
+                     if isinstance(c.func, ast.Name) and c.func.id == func.name
+                     and _is(analysis.evaluator.value(c.func), func)]
+        if calls:
+            result.append((func, calls))
+    return result
+
+
+def _is(value, node) -> bool:
+    return isinstance(value, UserDefined) and value.node is node
+
+
+def _method_calls(analysis, func, cls_scope):
+    cls = cls_scope.node
+    ev = analysis.evaluator
+    found = []
+    if func.name == "call":
+        names = _instance_names(analysis, cls)
+        for name in names:
+            pattern = (rf"\.{re.escape(name[1:])}\s*\(" if name.startswith(".")
+                       else rf"(?<![\w.]){re.escape(name)}\s*\(")
+            for c in _calls_by_name(analysis, pattern):
+                target = c.func
+                if isinstance(target, (ast.Name, ast.Attribute)):
+                    inst = ev.value(target)
+                    if isinstance(inst, Instance) and inst.cls is cls and inst.keras:
+                        found.append((c, inst))
+    elif not func.name.startswith("__"):
+        for c in _calls_by_name(analysis, rf"\.{re.escape(func.name)}\s*\("):
+            if isinstance(c.func, ast.Attribute) and c.func.attr == func.name:
+                inst = ev.value(c.func.value)
+                if isinstance(inst, Instance) and inst.cls is cls:
+                    found.append((c, inst))
+    return found
+
+
+def _instance_names(analysis, cls) -> List[str]:
+    """Names (and ``.attr`` for ``self.attr``) bound to ``cls(...)``."""
+    names = []
+    for c in _calls_by_name(analysis, rf"(?<![\w.]){re.escape(cls.name)}\s*\("):
+        stmt = _statement_of(analysis, c)
+        if isinstance(stmt, ast.Assign) and stmt.value is c:
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    names.append(target.id)
+                elif isinstance(target, ast.Attribute):
+                    names.append("." + target.attr)
+    return sorted(set(names))
+
+
+def _calls_by_name(analysis, pattern: str) -> List[ast.Call]:
+    memo = analysis.__dict__.setdefault("_calls_by_name", {})
+    if pattern in memo:
+        return memo[pattern]
+    starts = analysis.positions.starts
+    lines = {bisect_right(starts, m.start()) for m in re.finditer(pattern, analysis.source)}
+    calls = []
+    for stmt, scope in _statements_on(analysis, lines):
+        analysis.scopes.register_statement(stmt, scope)
+        for root in sc.header_expressions(stmt):
+            for node in ast.walk(root):
+                if isinstance(node, ast.Call):
+                    calls.append(node)
+                    analysis.__dict__.setdefault("_stmt_of", {})[id(node)] = stmt
+    memo[pattern] = calls
+    return calls
+
+
+def _statement_of(analysis, call):
+    return analysis.__dict__.get("_stmt_of", {}).get(id(call))
+
+
+def _statements_on(analysis, lines):
+    if not lines:
+        return []
+    out = []
+    for stmt, scope, _ in analysis.scopes.statements:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        end = stmt.end_lineno
+        body = getattr(stmt, "body", None)
+        if isinstance(body, list) and body:
+            end = max(stmt.lineno, body[0].lineno - 1)
+        if any(stmt.lineno <= line <= end for line in lines):
+            out.append((stmt, scope))
+    return out
