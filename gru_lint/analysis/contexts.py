@@ -70,7 +70,7 @@ def _called_functions(analysis):
         if parent is not None and parent.is_class:
             calls = _method_calls(analysis, func, parent)
         else:
-            calls = [(c, None) for c in _calls_by_name(analysis, rf"(?<![\w.]){re.escape(func.name)}\s*\(")
+            calls = [(c, None) for c in _calls_by_name(analysis, func.name, False)
                      if isinstance(c.func, ast.Name) and c.func.id == func.name
                      and _is(analysis.evaluator.value(c.func), func)]
         if calls:
@@ -89,16 +89,15 @@ def _method_calls(analysis, func, cls_scope):
     if func.name == "call":
         names = _instance_names(analysis, cls)
         for name in names:
-            pattern = (rf"\.{re.escape(name[1:])}\s*\(" if name.startswith(".")
-                       else rf"(?<![\w.]){re.escape(name)}\s*\(")
-            for c in _calls_by_name(analysis, pattern):
+            dotted = name.startswith(".")
+            for c in _calls_by_name(analysis, name[1:] if dotted else name, dotted):
                 target = c.func
                 if isinstance(target, (ast.Name, ast.Attribute)):
                     inst = ev.value(target)
                     if isinstance(inst, Instance) and inst.cls is cls and inst.keras:
                         found.append((c, inst))
     elif not func.name.startswith("__"):
-        for c in _calls_by_name(analysis, rf"\.{re.escape(func.name)}\s*\("):
+        for c in _calls_by_name(analysis, func.name, True):
             if isinstance(c.func, ast.Attribute) and c.func.attr == func.name:
                 inst = ev.value(c.func.value)
                 if isinstance(inst, Instance) and inst.cls is cls:
@@ -109,7 +108,7 @@ def _method_calls(analysis, func, cls_scope):
 def _instance_names(analysis, cls) -> List[str]:
     """Names (and ``.attr`` for ``self.attr``) bound to ``cls(...)``."""
     names = []
-    for c in _calls_by_name(analysis, rf"(?<![\w.]){re.escape(cls.name)}\s*\("):
+    for c in _calls_by_name(analysis, cls.name, False):
         stmt = _statement_of(analysis, c)
         if isinstance(stmt, ast.Assign) and stmt.value is c:
             for target in stmt.targets:
@@ -120,12 +119,19 @@ def _instance_names(analysis, cls) -> List[str]:
     return sorted(set(names))
 
 
-def _calls_by_name(analysis, pattern: str) -> List[ast.Call]:
+def _calls_by_name(analysis, name: str, dotted: bool) -> List[ast.Call]:
+    """Calls in statements whose text holds ``name(`` (``.name(`` when ``dotted``)."""
     memo = analysis.__dict__.setdefault("_calls_by_name", {})
-    if pattern in memo:
-        return memo[pattern]
+    key = (name, dotted)
+    if key in memo:
+        return memo[key]
+    source = analysis.source
     starts = analysis.positions.starts
-    lines = {bisect_right(starts, m.start()) for m in re.finditer(pattern, analysis.source)}
+    lines = set()
+    for m in re.finditer(re.escape(name) + r"\s*\(", source):
+        before = source[m.start() - 1] if m.start() else ""
+        if (before == ".") == dotted and not (before.isalnum() or before == "_"):
+            lines.add(bisect_right(starts, m.start()))
     calls = []
     for stmt, scope in _statements_on(analysis, lines):
         analysis.scopes.register_statement(stmt, scope)
@@ -134,7 +140,7 @@ def _calls_by_name(analysis, pattern: str) -> List[ast.Call]:
                 if isinstance(node, ast.Call):
                     calls.append(node)
                     analysis.__dict__.setdefault("_stmt_of", {})[id(node)] = stmt
-    memo[pattern] = calls
+    memo[key] = calls
     return calls
 
 
@@ -145,14 +151,23 @@ def _statement_of(analysis, call):
 def _statements_on(analysis, lines):
     if not lines:
         return []
-    out = []
-    for stmt, scope, _ in analysis.scopes.statements:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        end = stmt.end_lineno
-        body = getattr(stmt, "body", None)
-        if isinstance(body, list) and body:
-            end = max(stmt.lineno, body[0].lineno - 1)
-        if any(stmt.lineno <= line <= end for line in lines):
-            out.append((stmt, scope))
+    index = analysis.__dict__.get("_stmts_by_line")
+    if index is None:
+        index = {}
+        for stmt, scope, _ in analysis.scopes.statements:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            end = stmt.end_lineno
+            body = getattr(stmt, "body", None)
+            if isinstance(body, list) and body:
+                end = max(stmt.lineno, body[0].lineno - 1)
+            for line in range(stmt.lineno, end + 1):
+                index.setdefault(line, []).append((stmt, scope))
+        analysis._stmts_by_line = index
+    out, seen = [], set()
+    for line in sorted(lines):
+        for stmt, scope in index.get(line, ()):
+            if id(stmt) not in seen:
+                seen.add(id(stmt))
+                out.append((stmt, scope))
     return out
