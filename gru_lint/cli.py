@@ -259,6 +259,10 @@ def _main(argv) -> int:
         # also swallow a failed write of it)
         _write(sys.stdout, f"{PROG} {__version__}\n")
         return EXIT_CLEAN
+    if argv[:1] == ["server"]:  # the language server (gru_lint.lsp), an optional extra
+        from gru_lint.lsp import main as serve
+
+        return serve(argv[1:])
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(errors="backslashreplace")

@@ -1,0 +1,593 @@
+"""``gru-lint server``: the language server, on pygls 2 and lsprotocol, over stdio.
+
+Every open Python file and notebook is an *entry*. An edit marks its entry dirty; once
+no edit has come for ``debounce`` seconds its text is analysed on one worker thread (the
+event loop stays free to read the next edits), and the result is published only if the
+document has not changed meanwhile: a diagnostic is never shown for a text the editor no
+longer has. The analysis (``documents.Analysis``) is kept with the snapshot it was made
+from and serves the code actions and hovers of that version, so a request costs no
+second analysis. Edits in code actions carry the versions of the documents they apply to.
+
+A notebook is analysed as one program, its Python code cells joined in order
+(``cells.CellProgram``); diagnostics and edits are mapped back to the cells.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Dict, List, Optional, Tuple
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+
+from gru_lint import __version__
+from gru_lint.lsp import options
+from gru_lint.lsp.cells import CellProgram
+from gru_lint.lsp.documents import Analysis, Lines, apply_edits, fixable, is_unsafe, span_bounds, text_edits
+
+log = logging.getLogger("gru_lint.lsp")
+
+SOURCE = "gru-lint"
+FIX_ALL = "source.fixAll.gru-lint"
+DEBOUNCE = 0.01  # seconds without an edit before a document is analysed
+
+
+class Part:
+    """One text document of a snapshot: a Python file, or one code cell of a notebook."""
+
+    __slots__ = ("uri", "version", "text", "_lines")
+
+    def __init__(self, uri: str, version: Optional[int], text: str):
+        self.uri, self.version, self.text = uri, version, text
+        self._lines: Optional[Lines] = None
+
+    @property
+    def lines(self) -> Lines:
+        if self._lines is None:
+            self._lines = Lines(self.text)
+        return self._lines
+
+
+class Snapshot:
+    """What was analysed: the parts' texts at their versions, and the program made of them."""
+
+    def __init__(self, key: str, signature, parts: List[Part], program: Optional[CellProgram]):
+        self.key, self.signature, self.parts, self.program = key, signature, parts, program
+        self.text = program.text if program is not None else parts[0].text
+
+    def locate(self, pos) -> Optional[Tuple[int, Tuple[int, int]]]:
+        """(part index, position in the part) of a position in the analysed text."""
+        if self.program is None:
+            return 0, pos
+        found = self.program.locate(pos[0])
+        return None if found is None else (found[0], (found[1], pos[1]))
+
+    def virtual(self, part: int, pos) -> Tuple[int, int]:
+        if self.program is None:
+            return pos
+        return self.program.first_line[part] + pos[0], pos[1]
+
+    def split(self, new_text: str) -> Optional[List[str]]:
+        if self.program is None:
+            return [new_text]
+        return self.program.split(new_text)
+
+
+class Result:
+    """An analysis with the snapshot it was made from, and its diagnostics in LSP form."""
+
+    def __init__(self, snapshot: Snapshot, analysis: Analysis, generation: int):
+        self.snapshot, self.analysis, self.generation = snapshot, analysis, generation
+        self.published: Optional[List[Tuple[int, lsp.Diagnostic, object]]] = None
+
+
+class Entry:
+    def __init__(self, kind: str):
+        self.kind = kind  # "text" or "notebook"
+        self.result: Optional[Result] = None
+        self.task: Optional[asyncio.Future] = None
+        self.dirty = False
+        self.changed_at = 0.0
+        self.uris: set = set()  # the URIs diagnostics were last published for
+
+
+def _severity(code: str) -> lsp.DiagnosticSeverity:
+    from gru_lint.rules import RULES
+    from gru_lint.rules._base import CRASHES
+
+    rule = RULES.get(code)
+    if rule is not None and rule.effects and set(rule.effects) <= CRASHES:
+        return lsp.DiagnosticSeverity.Error
+    return lsp.DiagnosticSeverity.Warning
+
+
+def _rule_href(code: str) -> Optional[str]:
+    """The rule's module, whose docstring is its documentation (``gru-lint --explain``)."""
+    import pathlib
+
+    from gru_lint import rules
+
+    module = getattr(rules, "_MODULE_OF", {}).get(code)
+    path = getattr(module, "__file__", None)
+    return pathlib.Path(path).resolve().as_uri() if path else None
+
+
+class GruLintServer(LanguageServer):
+    def __init__(self, debounce: float = DEBOUNCE):
+        super().__init__(
+            "gru-lint",
+            __version__,
+            text_document_sync_kind=lsp.TextDocumentSyncKind.Full,
+            notebook_document_sync=lsp.NotebookDocumentSyncOptions(
+                notebook_selector=[
+                    lsp.NotebookDocumentFilterWithCells(cells=[lsp.NotebookCellLanguage("python")])
+                ],
+                save=True,
+            ),
+        )
+        self.debounce = debounce
+        self.entries: Dict[str, Entry] = {}
+        self.overrides: Dict[str, object] = {}
+        self.generation = 0  # bumped whenever the settings change
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gru-lint")
+        self._settings: Dict[Optional[str], object] = {}
+        self.initialization_options: Dict[str, object] = {}
+
+    # ------------------------------------------------------------------ settings
+
+    async def pull_configuration(self) -> None:
+        """Ask the client for the ``gru-lint`` section, over the initialization options."""
+        caps = self.client_capabilities.workspace
+        if not (caps and caps.configuration):
+            return
+        try:
+            answer = await self.workspace_configuration_async(
+                lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section=options.SECTION)])
+            )
+        except Exception as exc:  # a client that fails the request: keep what we have
+            log.warning("workspace/configuration failed: %r", exc)
+            return
+        if answer and isinstance(answer[0], dict):
+            merged = dict(self.initialization_options)
+            merged.update(answer[0])
+            self.set_overrides(merged)
+
+    def set_overrides(self, raw) -> None:
+        found, problems = options.parse(raw)
+        for problem in problems:
+            self.window_show_message(
+                lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=problem)
+            )
+        self.overrides = found
+        self._settings.clear()
+        self.generation += 1
+        for key in list(self.entries):
+            self.schedule(key, 0)
+
+    def settings_for(self, uri: str):
+        import os
+
+        from pygls.uris import to_fs_path
+
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        folder = None if path is None else os.path.dirname(path)
+        if folder not in self._settings:
+            project = options.project_settings(path)
+            self._settings[folder] = options.merge(project, self.overrides)
+        return self._settings[folder]
+
+    # ------------------------------------------------------------------ snapshots
+
+    def owner(self, uri: str) -> Optional[Tuple[str, int]]:
+        """The entry holding document ``uri`` and the document's index in its snapshot."""
+        if uri in self.entries and self.entries[uri].kind == "text":
+            return uri, 0
+        notebook = self.workspace.get_notebook_document(cell_uri=uri)
+        if notebook is None or notebook.uri not in self.entries:
+            return None
+        result = self.entries[notebook.uri].result
+        uris = [p.uri for p in result.snapshot.parts] if result else self._cell_uris(notebook)
+        return (notebook.uri, uris.index(uri)) if uri in uris else None
+
+    def _cell_uris(self, notebook) -> List[str]:
+        uris = []
+        for cell in notebook.cells:
+            if cell.kind != lsp.NotebookCellKind.Code:
+                continue
+            doc = self.workspace.text_documents.get(cell.document)
+            if doc is not None and (doc.language_id or "python") == "python":
+                uris.append(cell.document)
+        return uris
+
+    def snapshot(self, key: str) -> Optional[Snapshot]:
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        if entry.kind == "text":
+            doc = self.workspace.text_documents.get(key)
+            if doc is None:
+                return None
+            part = Part(key, doc.version, doc.source)
+            return Snapshot(key, (doc.version, len(part.text)), [part], None)
+        notebook = self.workspace.get_notebook_document(notebook_uri=key)
+        if notebook is None:
+            return None
+        parts = []
+        for uri in self._cell_uris(notebook):
+            doc = self.workspace.text_documents[uri]
+            parts.append(Part(uri, doc.version, doc.source))
+        signature = (notebook.version, tuple((p.uri, p.version) for p in parts))
+        return Snapshot(key, signature, parts, CellProgram([p.text for p in parts]))
+
+    def signature(self, key: str):
+        snap = self.snapshot(key)
+        return None if snap is None else snap.signature
+
+    async def result(self, key: str) -> Optional[Result]:
+        """The analysis of the entry's current text, made now only if not made already."""
+        snap = self.snapshot(key)
+        entry = self.entries.get(key)
+        if snap is None or entry is None:
+            return None
+        old = entry.result
+        if old is not None and old.generation == self.generation and old.snapshot.text == snap.text:
+            if old.snapshot.signature != snap.signature:
+                old.snapshot, old.published = snap, None  # same text, newer versions
+            return old
+        generation = self.generation
+        settings = self.settings_for(snap.parts[0].uri if entry.kind == "text" else key)
+        loop = asyncio.get_running_loop()
+        analysis = await loop.run_in_executor(self.worker, Analysis, snap.text, settings)
+        result = Result(snap, analysis, generation)
+        if key in self.entries:
+            self.entries[key].result = result
+        return result
+
+    # ------------------------------------------------------------------ diagnostics
+
+    def schedule(self, key: str, delay: Optional[float] = None) -> None:
+        entry = self.entries.get(key)
+        if entry is None:
+            return
+        loop = asyncio.get_running_loop()
+        entry.dirty = True
+        entry.changed_at = loop.time()
+        if entry.task is None or entry.task.done():
+            entry.task = asyncio.ensure_future(self._lint(key, self.debounce if delay is None else delay))
+
+    async def _lint(self, key: str, delay: float) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                entry = self.entries.get(key)
+                if entry is None or not entry.dirty:
+                    return
+                wait = entry.changed_at + delay - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                    continue
+                entry.dirty = False
+                result = await self.result(key)
+                if result is None or self.entries.get(key) is not entry:
+                    return
+                if result.snapshot.signature != self.signature(key):
+                    continue  # edited meanwhile: the newer text is analysed next
+                if result.generation != self.generation:
+                    entry.dirty = True  # the settings changed meanwhile
+                    continue
+                self.publish(entry, result)
+                delay = self.debounce
+        except Exception as exc:  # a bug must not stop the server
+            log.exception("analysis failed")
+            self.window_log_message(
+                lsp.LogMessageParams(type=lsp.MessageType.Error, message=f"gru-lint: {exc!r}")
+            )
+
+    def diagnostics(self, result: Result) -> List[Tuple[int, lsp.Diagnostic, object]]:
+        if result.published is None:
+            result.published = []
+            for diag in result.analysis.diagnostics:
+                converted = self._diagnostic(result.snapshot, diag)
+                if converted is not None:
+                    result.published.append((converted[0], converted[1], diag))
+        return result.published
+
+    def publish(self, entry: Entry, result: Result) -> None:
+        per_part: Dict[int, List[lsp.Diagnostic]] = {i: [] for i in range(len(result.snapshot.parts))}
+        for part, diag, _ in self.diagnostics(result):
+            per_part[part].append(diag)
+        uris = set()
+        for i, part in enumerate(result.snapshot.parts):
+            uris.add(part.uri)
+            self.text_document_publish_diagnostics(
+                lsp.PublishDiagnosticsParams(uri=part.uri, diagnostics=per_part[i], version=part.version)
+            )
+        for gone in entry.uris - uris:  # cells deleted or no longer Python
+            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=gone, diagnostics=[]))
+        entry.uris = uris
+
+    def clear(self, key: str) -> None:
+        entry = self.entries.pop(key, None)
+        if entry is None:
+            return
+        if entry.task is not None:
+            entry.task.cancel()
+        for uri in entry.uris:
+            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    # ------------------------------------------------------------------ positions
+
+    def to_client(self, part: Part, pos) -> lsp.Position:
+        line, col = pos
+        if line >= len(part.lines):
+            return lsp.Position(line=len(part.lines), character=0)
+        text = part.lines.line_text(line)
+        return lsp.Position(line=line, character=self.workspace.position_codec.client_num_units(text[:col]))
+
+    def from_client(self, part: Part, position: lsp.Position) -> Tuple[int, int]:
+        text = part.lines.line_text(position.line)
+        impl = self.workspace.position_codec.impl
+        units = col = 0
+        for char in text:
+            if units >= position.character:
+                break
+            units += impl.code_units_for_char(char)
+            col += 1
+        return position.line, col
+
+    def _range(self, snap: Snapshot, span) -> Optional[Tuple[int, lsp.Range]]:
+        start, end = span_bounds(span)
+        located = snap.locate(start)
+        if located is None:
+            return None
+        part, local_start = located
+        end_located = snap.locate(end)
+        if end_located is None or end_located[0] != part:  # a range running into another cell
+            local_end = (local_start[0], len(snap.parts[part].lines.line_text(local_start[0])))
+        else:
+            local_end = end_located[1]
+        p = snap.parts[part]
+        return part, lsp.Range(start=self.to_client(p, local_start), end=self.to_client(p, local_end))
+
+    def _diagnostic(self, snap: Snapshot, diag) -> Optional[Tuple[int, lsp.Diagnostic]]:
+        located = self._range(snap, diag.span)
+        if located is None:
+            return None
+        part, rng = located
+        related = []
+        for rel in diag.related:
+            where = self._range(snap, rel.span)
+            if where is not None:
+                uri = snap.parts[where[0]].uri
+                related.append(
+                    lsp.DiagnosticRelatedInformation(
+                        location=lsp.Location(uri=uri, range=where[1]), message=rel.message
+                    )
+                )
+        href = _rule_href(diag.code)
+        return part, lsp.Diagnostic(
+            range=rng,
+            message=diag.message,
+            severity=_severity(diag.code),
+            code=diag.code,
+            code_description=lsp.CodeDescription(href=href) if href else None,
+            source=SOURCE,
+            related_information=related or None,
+        )
+
+    # ------------------------------------------------------------------ edits
+
+    def workspace_edit(self, snap: Snapshot, new_text: str) -> Optional[lsp.WorkspaceEdit]:
+        texts = snap.split(new_text)
+        if texts is None:
+            return None
+        changes = []
+        for part, text in zip(snap.parts, texts):
+            if text == part.text:
+                continue
+            edits = [
+                lsp.TextEdit(
+                    range=lsp.Range(
+                        start=self.to_client(part, part.lines.position(e.start)),
+                        end=self.to_client(part, part.lines.position(e.end)),
+                    ),
+                    new_text=e.text,
+                )
+                for e in text_edits(part.text, text)
+            ]
+            changes.append((part, edits))
+        if not changes:
+            return None
+        caps = self.client_capabilities.workspace
+        if caps and caps.workspace_edit and caps.workspace_edit.document_changes:
+            return lsp.WorkspaceEdit(
+                document_changes=[
+                    lsp.TextDocumentEdit(
+                        text_document=lsp.OptionalVersionedTextDocumentIdentifier(
+                            uri=part.uri, version=part.version
+                        ),
+                        edits=edits,
+                    )
+                    for part, edits in changes
+                ]
+            )
+        return lsp.WorkspaceEdit(changes={part.uri: edits for part, edits in changes})
+
+    async def code_actions(self, params: lsp.CodeActionParams) -> Optional[List[lsp.CodeAction]]:
+        owner = self.owner(params.text_document.uri)
+        if owner is None:
+            return None
+        key, index = owner
+        result = await self.result(key)
+        if result is None or result.analysis.error is not None:
+            return None
+        snap, analysis = result.snapshot, result.analysis
+        if index >= len(snap.parts) or snap.parts[index].uri != params.text_document.uri:
+            return None
+        only = params.context.only
+
+        def wanted(kind: str) -> bool:
+            return only is None or any(kind == k or kind.startswith(k + ".") for k in only)
+
+        part = snap.parts[index]
+        start = snap.virtual(index, self.from_client(part, params.range.start))
+        end = snap.virtual(index, self.from_client(part, params.range.end))
+        found = {id(d): lsp_diag for p, lsp_diag, d in self.diagnostics(result) if p == index}
+        here = [d for d in analysis.at(start, end) if id(d) in found]
+        actions: List[lsp.CodeAction] = []
+        unsafe = result.analysis.settings.unsafe
+        if wanted(lsp.CodeActionKind.QuickFix):
+            silenced = set()
+            for diag in here:
+                if fixable(diag, unsafe):
+                    new = analysis.quick_fix(diag)
+                    edit = self.workspace_edit(snap, new) if new is not None else None
+                    if edit is not None:
+                        risky = is_unsafe(diag)
+                        actions.append(
+                            lsp.CodeAction(
+                                title=diag.fix.title + (" (unsafe)" if risky else ""),
+                                kind=lsp.CodeActionKind.QuickFix,
+                                diagnostics=[found[id(diag)]],
+                                is_preferred=not risky,
+                                edit=edit,
+                            )
+                        )
+            for diag in here:
+                if (diag.span.line, diag.code) in silenced:
+                    continue
+                silenced.add((diag.span.line, diag.code))
+                noqa = analysis.noqa_edit(diag)
+                edit = self.workspace_edit(snap, apply_edits(analysis.text, [noqa])) if noqa else None
+                if edit is not None:
+                    actions.append(
+                        lsp.CodeAction(
+                            title=f"Disable {diag.code} for this line",
+                            kind=lsp.CodeActionKind.QuickFix,
+                            diagnostics=[found[id(diag)]],
+                            edit=edit,
+                        )
+                    )
+        if wanted(FIX_ALL) and any(fixable(d, unsafe) for d in analysis.diagnostics):
+            loop = asyncio.get_running_loop()
+            fixed = await loop.run_in_executor(self.worker, analysis.fix_all)
+            edit = self.workspace_edit(snap, fixed) if fixed != analysis.text else None
+            if edit is not None:
+                actions.append(
+                    lsp.CodeAction(title="Fix all gru-lint findings", kind=FIX_ALL, edit=edit)
+                )
+        return actions
+
+    async def hover(self, params: lsp.HoverParams) -> Optional[lsp.Hover]:
+        from gru_lint.rules import explain
+
+        owner = self.owner(params.text_document.uri)
+        if owner is None:
+            return None
+        key, index = owner
+        result = await self.result(key)
+        if result is None or index >= len(result.snapshot.parts):
+            return None
+        snap = result.snapshot
+        part = snap.parts[index]
+        pos = snap.virtual(index, self.from_client(part, params.position))
+        shown = [(p, ld, d) for p, ld, d in self.diagnostics(result) if p == index]
+        here = [(ld, d) for _, ld, d in shown if d in result.analysis.at(pos, pos)]
+        if not here:
+            return None
+        blocks = []
+        for lsp_diag, diag in here:
+            doc = explain(diag.code) or ""
+            blocks.append(f"**{diag.code}**: {diag.message}\n\n---\n\n{doc.strip()}")
+        return lsp.Hover(
+            contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value="\n\n---\n\n".join(blocks)),
+            range=here[0][0].range,
+        )
+
+
+def _is_python(doc: lsp.TextDocumentItem) -> bool:
+    return doc.language_id in ("python", "", None) or doc.uri.endswith((".py", ".pyi"))
+
+
+def create_server(debounce: float = DEBOUNCE) -> GruLintServer:
+    server = GruLintServer(debounce)
+
+    @server.feature(lsp.INITIALIZE)
+    def initialize(ls: GruLintServer, params: lsp.InitializeParams):
+        raw = params.initialization_options
+        if isinstance(raw, dict) and isinstance(raw.get(options.SECTION), dict):
+            raw = raw[options.SECTION]
+        if raw is not None:
+            ls.set_overrides(raw)
+            if isinstance(raw, dict):
+                ls.initialization_options = dict(raw)
+
+    @server.feature(lsp.INITIALIZED)
+    async def initialized(ls: GruLintServer, params):
+        await ls.pull_configuration()
+
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: GruLintServer, params: lsp.DidChangeConfigurationParams):
+        settings = params.settings
+        if isinstance(settings, dict) and options.SECTION in settings:
+            ls.set_overrides(settings[options.SECTION])
+        else:
+            await ls.pull_configuration()
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: GruLintServer, params: lsp.DidOpenTextDocumentParams):
+        if _is_python(params.text_document):
+            ls.entries[params.text_document.uri] = Entry("text")
+            ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: GruLintServer, params: lsp.DidChangeTextDocumentParams):
+        ls.schedule(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: GruLintServer, params: lsp.DidSaveTextDocumentParams):
+        ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: GruLintServer, params: lsp.DidCloseTextDocumentParams):
+        ls.clear(params.text_document.uri)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_open(ls: GruLintServer, params: lsp.DidOpenNotebookDocumentParams):
+        ls.entries[params.notebook_document.uri] = Entry("notebook")
+        ls.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_change(ls: GruLintServer, params: lsp.DidChangeNotebookDocumentParams):
+        ls.schedule(params.notebook_document.uri)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def notebook_save(ls: GruLintServer, params: lsp.DidSaveNotebookDocumentParams):
+        ls.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_close(ls: GruLintServer, params: lsp.DidCloseNotebookDocumentParams):
+        ls.clear(params.notebook_document.uri)
+
+    @server.feature(
+        lsp.TEXT_DOCUMENT_CODE_ACTION,
+        lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL]),
+    )
+    async def code_action(ls: GruLintServer, params: lsp.CodeActionParams):
+        return await ls.code_actions(params)
+
+    @server.feature(lsp.TEXT_DOCUMENT_HOVER)
+    async def hover(ls: GruLintServer, params: lsp.HoverParams):
+        return await ls.hover(params)
+
+    @server.feature(lsp.SHUTDOWN)
+    def shutdown(ls: GruLintServer, *args):
+        for key in list(ls.entries):
+            entry = ls.entries[key]
+            if entry.task is not None:
+                entry.task.cancel()
+        ls.worker.shutdown(wait=False)
+
+    return server
