@@ -20,7 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional, Tuple
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from gru_lint import __version__
 from gru_lint.lsp import options
@@ -93,6 +95,23 @@ class Entry:
         self.uris: set = set()  # the URIs diagnostics were last published for
 
 
+class _Unanswerable:
+    """Stands for a request that could not be read; ``handle_message`` drops it."""
+
+    jsonrpc = "invalid"
+
+
+class Protocol(LanguageServerProtocol):
+    def structure_message(self, data):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if "id" in data and "method" in data:  # a request: the client waits for an answer
+                self._send_response(data["id"], error=exc.to_response_error())
+                return _Unanswerable()
+            raise
+
+
 def _severity(code: str) -> lsp.DiagnosticSeverity:
     from gru_lint.rules import RULES
     from gru_lint.rules._base import CRASHES
@@ -126,6 +145,7 @@ class GruLintServer(LanguageServer):
                 ],
                 save=True,
             ),
+            protocol_cls=Protocol,
         )
         self.debounce = debounce
         self.entries: Dict[str, Entry] = {}
