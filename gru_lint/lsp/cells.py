@@ -17,6 +17,7 @@ from gru_lint.analysis.source import SourceText
 
 _LINE_CONTENT = re.compile(r"[^\r\n]*")
 _INDENT = re.compile(r"[ \t]*")
+_HELP = re.compile(r"\?{1,2}[\w.*]+|[\w.*]+\?{1,2}")  # ``?obj``, ``obj??``
 
 
 def _mask_line(line: str) -> Optional[str]:
@@ -25,7 +26,7 @@ def _mask_line(line: str) -> Optional[str]:
     stripped = content.strip()
     if not stripped or stripped.startswith("#"):
         return None
-    if stripped[0] in "%!?" or stripped.endswith("?"):
+    if stripped[0] in "%!" or _HELP.fullmatch(stripped):
         indent = _INDENT.match(content).group(0)
         return indent + "pass" + line[len(content):]
     return None
