@@ -1,10 +1,11 @@
 """``gru-lint server``: the language server, on pygls 2 and lsprotocol, over stdio.
 
-Every open Python file and notebook is an *entry*. An edit marks its entry dirty; once
-no edit has come for ``debounce`` seconds its text is analysed on one worker thread (the
-event loop stays free to read the next edits), and the result is published only if the
-document has not changed meanwhile: a diagnostic is never shown for a text the editor no
-longer has. The analysis (``documents.Analysis``) is kept with the snapshot it was made
+Every open Python file and notebook is an *entry*. An edit marks its entry dirty and its
+text is analysed on one worker thread (the event loop stays free to read the next edits):
+at once after a pause, or, in a burst of edits, once none has come for ``debounce``
+seconds; edits made during an analysis are taken together by the next one. A result is
+published only if the document has not changed meanwhile: a diagnostic is never shown
+for a text the editor no longer has. The analysis (``documents.Analysis``) is kept with the snapshot it was made
 from and serves the code actions and hovers of that version, so a request costs no
 second analysis. Edits in code actions carry the versions of the documents they apply to.
 
@@ -33,7 +34,7 @@ log = logging.getLogger("gru_lint.lsp")
 
 SOURCE = "gru-lint"
 FIX_ALL = "source.fixAll.gru-lint"
-DEBOUNCE = 0.01  # seconds without an edit before a document is analysed
+DEBOUNCE = 0.05  # seconds: edits closer than this are analysed together
 
 
 class Part:
@@ -91,7 +92,7 @@ class Entry:
         self.result: Optional[Result] = None
         self.task: Optional[asyncio.Future] = None
         self.dirty = False
-        self.changed_at = 0.0
+        self.changed_at = float("-inf")
         self.uris: set = set()  # the URIs diagnostics were last published for
 
 
@@ -271,11 +272,15 @@ class GruLintServer(LanguageServer):
         entry = self.entries.get(key)
         if entry is None:
             return
-        loop = asyncio.get_running_loop()
+        now = asyncio.get_running_loop().time()
+        if delay is None:
+            # Debounce bursts only: the first edit after a pause is analysed at once; edits
+            # that follow it closely wait until ``debounce`` seconds pass without one.
+            delay = self.debounce if now - entry.changed_at < self.debounce else 0.0
         entry.dirty = True
-        entry.changed_at = loop.time()
+        entry.changed_at = now
         if entry.task is None or entry.task.done():
-            entry.task = asyncio.ensure_future(self._lint(key, self.debounce if delay is None else delay))
+            entry.task = asyncio.ensure_future(self._lint(key, delay))
 
     async def _lint(self, key: str, delay: float) -> None:
         loop = asyncio.get_running_loop()
