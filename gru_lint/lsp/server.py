@@ -35,6 +35,7 @@ log = logging.getLogger("gru_lint.lsp")
 SOURCE = "gru-lint"
 FIX_ALL = "source.fixAll.gru-lint"
 DEBOUNCE = 0.05  # seconds: edits closer than this are analysed together
+CONFIGURATION_WAIT = 5.0  # seconds to wait for the client's settings before publishing
 
 
 class Part:
@@ -155,6 +156,9 @@ class GruLintServer(LanguageServer):
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gru-lint")
         self._settings: Dict[Optional[str], object] = {}
         self.initialization_options: Dict[str, object] = {}
+        # Set while the client's first workspace/configuration answer is awaited: nothing
+        # is published before it, so findings the settings ignore never flash up.
+        self.configuring: Optional[asyncio.Event] = None
 
     # ------------------------------------------------------------------ settings
 
@@ -292,6 +296,12 @@ class GruLintServer(LanguageServer):
                 wait = entry.changed_at + delay - loop.time()
                 if wait > 0:
                     await asyncio.sleep(wait)
+                    continue
+                if self.configuring is not None and not self.configuring.is_set():
+                    try:
+                        await asyncio.wait_for(self.configuring.wait(), CONFIGURATION_WAIT)
+                    except asyncio.TimeoutError:
+                        self.configuring.set()  # a client that never answers
                     continue
                 entry.dirty = False
                 result = await self.result(key)
@@ -551,7 +561,11 @@ def create_server(debounce: float = DEBOUNCE) -> GruLintServer:
 
     @server.feature(lsp.INITIALIZED)
     async def initialized(ls: GruLintServer, params):
-        await ls.pull_configuration()
+        ls.configuring = asyncio.Event()
+        try:
+            await ls.pull_configuration()
+        finally:
+            ls.configuring.set()
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: GruLintServer, params: lsp.DidChangeConfigurationParams):
