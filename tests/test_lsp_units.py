@@ -105,3 +105,24 @@ def test_options_parse():
     assert found == {} and len(problems) == 2
     assert options.parse(None) == ({}, [])
     assert options.parse([1])[0] == {}
+
+
+def test_readme_editor_snippets_start_the_server():
+    import json
+    import re
+
+    from readme_snippets import snippet
+
+    vscode = json.loads(snippet("lsp-vscode"))
+    assert [vscode["glspc.server.command"], *vscode["glspc.server.commandArguments"]] == ["gru-lint", "server"]
+    assert options.parse(vscode["glspc.server.initializationOptions"]) == ({"ignore": ()}, [])
+    assert re.search(r'cmd = \{ "gru-lint", "server" \}', snippet("lsp-neovim"))
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        tomllib = pytest.importorskip("tomli")
+    helix = tomllib.loads(snippet("lsp-helix"))
+    server = helix["language-server"]["gru-lint"]
+    assert [server["command"], *server["args"]] == ["gru-lint", "server"]
+    assert options.parse(server["config"]) == ({"ignore": ()}, [])
+    assert "gru-lint" in helix["language"][0]["language-servers"]
