@@ -1,4 +1,4 @@
-"""The language server's pure parts (no pygls needed): noqa edits, text edits, cell programs."""
+"""The language server's pure parts (no pygls needed): noqa edits, text edits, settings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import pytest
 
 from gru_lint.analysis.source import SourceText
 from gru_lint.lsp import options
-from gru_lint.lsp.cells import CellProgram
 from gru_lint.lsp.documents import apply_edits, noqa_edit, text_edits
 
 
@@ -69,32 +68,6 @@ def test_text_edits_rebuild_the_new_text(old, new):
 def test_text_edits_are_small():
     (edit,) = text_edits("x = np.zeros(8)\ny = 2\n", "x = np.zeros((4, 8))\ny = 2\n")
     assert (edit.start, edit.end) == (13, 14)
-
-
-def test_cell_program_masks_ipython_and_keeps_lines():
-    program = CellProgram(["import keras\n%time x = 1\n", "%%bash\nls\n", "!pip list\ny = 2  # what?\nz?"])
-    assert program.text.splitlines() == ["import keras", "pass", "", "", "pass", "y = 2  # what?", "pass"]
-    assert program.locate(0) == (0, 0)
-    assert program.locate(1) is None  # a masked line
-    assert program.locate(5) == (2, 1)
-
-
-def test_cell_program_split_round_trips_and_refuses_crossing_edits():
-    cells = ["import numpy as np\n%matplotlib inline", "", "h = np.zeros(8)\n"]
-    program = CellProgram(cells)
-    assert program.split(program.text) == cells
-    fixed = program.text.replace("np.zeros(8)", "np.zeros((4, 8))")
-    assert program.split(fixed) == [cells[0], "", "h = np.zeros((4, 8))\n"]
-    # A line added at the end of a cell stays in that cell.
-    grown = program.text.replace("%matplotlib inline\n", "%matplotlib inline\nimport keras\n")
-    assert program.split(grown.replace("pass\n", "pass\nimport keras\n")) == [
-        cells[0] + "\nimport keras",
-        "",
-        cells[2],
-    ]
-    # Rewriting a masked line, or a change spanning two cells, cannot be put back.
-    assert program.split(program.text.replace("pass", "x = 1")) is None
-    assert program.split(program.text.replace("pass\nh = np", "pass2\nh = mp")) is None
 
 
 def test_options_parse():

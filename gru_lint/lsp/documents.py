@@ -25,7 +25,7 @@ _LINE_CONTENT = re.compile(r"[^\r\n]*")
 
 
 def _visible(diagnostics, text: str, settings) -> list:
-    from gru_lint.cli import visible
+    from gru_lint.worker import visible
 
     return visible(diagnostics, text, settings)
 

@@ -73,14 +73,14 @@ def parse(raw: Any) -> Tuple[Dict[str, Any], List[str]]:
 
 def project_settings(path: Optional[str]):
     """The settings of the project holding ``path`` (its ``[tool.gru-lint]``), or defaults."""
-    from gru_lint.cli import Settings
+    from gru_lint.config import Settings
 
     return Settings()
 
 
 def merge(project, overrides: Dict[str, Any]):
     """``project`` (a ``Settings``) with the editor's overrides applied."""
-    from gru_lint.cli import Settings
+    from gru_lint.config import Settings
 
     return Settings(
         mode="check",

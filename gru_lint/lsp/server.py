@@ -9,8 +9,9 @@ for a text the editor no longer has. The analysis (``documents.Analysis``) is ke
 from and serves the code actions and hovers of that version, so a request costs no
 second analysis. Edits in code actions carry the versions of the documents they apply to.
 
-A notebook is analysed as one program, its Python code cells joined in order
-(``cells.CellProgram``); diagnostics and edits are mapped back to the cells.
+A notebook is analysed as one program, its Python code cells joined in order with
+IPython syntax masked (``gru_lint.notebook``); diagnostics and edits are mapped back to
+the cells.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from pygls.protocol import LanguageServerProtocol
 
 from gru_lint import __version__
 from gru_lint.lsp import options
-from gru_lint.lsp.cells import CellProgram
 from gru_lint.lsp.documents import Analysis, Lines, apply_edits, fixable, is_unsafe, span_bounds, text_edits
 
 log = logging.getLogger("gru_lint.lsp")
@@ -55,28 +55,45 @@ class Part:
 
 
 class Snapshot:
-    """What was analysed: the parts' texts at their versions, and the program made of them."""
+    """What was analysed: the parts' texts at their versions, and the program made of them.
 
-    def __init__(self, key: str, signature, parts: List[Part], program: Optional[CellProgram]):
-        self.key, self.signature, self.parts, self.program = key, signature, parts, program
-        self.text = program.text if program is not None else parts[0].text
+    A notebook's program is ``gru_lint.notebook.virtual_source`` of its Python code cells
+    (the same one the command line checks), each cell numbered by its part index + 1.
+    """
+
+    def __init__(self, key: str, signature, parts: List[Part], notebook: bool):
+        self.key, self.signature, self.parts = key, signature, parts
+        self.program = None
+        if notebook:
+            from gru_lint.notebook import Cell, virtual_source
+
+            self.program = virtual_source(Cell(i + 1, "code", p.text) for i, p in enumerate(parts))
+        self.text = self.program.text if self.program is not None else parts[0].text
 
     def locate(self, pos) -> Optional[Tuple[int, Tuple[int, int]]]:
         """(part index, position in the part) of a position in the analysed text."""
         if self.program is None:
             return 0, pos
-        found = self.program.locate(pos[0])
-        return None if found is None else (found[0], (found[1], pos[1]))
+        found = self.program.locate(pos[0] + 1)
+        return None if found is None else (found[0] - 1, (found[1] - 1, pos[1]))
 
     def virtual(self, part: int, pos) -> Tuple[int, int]:
         if self.program is None:
             return pos
-        return self.program.first_line[part] + pos[0], pos[1]
+        return self.program.cells[part].first_line - 1 + pos[0], pos[1]
 
     def split(self, new_text: str) -> Optional[List[str]]:
+        """Each part's text once the analysed text has become ``new_text``; None when the
+        change cannot be put back (it crosses cells or edits an IPython line)."""
         if self.program is None:
             return [new_text]
-        return self.program.split(new_text)
+        from gru_lint.notebook import NotebookError
+
+        try:
+            changed = self.program.split(new_text)
+        except NotebookError:
+            return None
+        return [changed.get(i + 1, part.text) for i, part in enumerate(self.parts)]
 
 
 class Result:
@@ -235,7 +252,7 @@ class GruLintServer(LanguageServer):
             if doc is None:
                 return None
             part = Part(key, doc.version, doc.source)
-            return Snapshot(key, (doc.version, len(part.text)), [part], None)
+            return Snapshot(key, (doc.version, len(part.text)), [part], False)
         notebook = self.workspace.get_notebook_document(notebook_uri=key)
         if notebook is None:
             return None
@@ -244,7 +261,7 @@ class GruLintServer(LanguageServer):
             doc = self.workspace.text_documents[uri]
             parts.append(Part(uri, doc.version, doc.source))
         signature = (notebook.version, tuple((p.uri, p.version) for p in parts))
-        return Snapshot(key, signature, parts, CellProgram([p.text for p in parts]))
+        return Snapshot(key, signature, parts, True)
 
     def signature(self, key: str):
         snap = self.snapshot(key)
