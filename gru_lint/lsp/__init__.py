@@ -38,5 +38,9 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     server = create_server()
     server.start_io()
+    if getattr(sys.stdout, "closed", False):  # pygls closes stdout on exit; callers may flush it
+        import os
+
+        sys.stdout = open(os.devnull, "w")
     # The LSP exit code: 0 after a shutdown request, 1 when the client just went away.
     return 0 if getattr(server.protocol, "_shutdown", False) else 1
