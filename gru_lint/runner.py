@@ -53,6 +53,8 @@ def collect(
     *,
     exclude: Iterable[str] = (),
     respect_gitignore: bool = True,
+    force_exclude: bool = False,
+    default_excludes: bool = True,
 ):
     """Discover and prepare: ``(outcomes answered already, tasks left, files checked)``."""
     from gru_lint.discovery import iter_python_files
@@ -61,7 +63,13 @@ def collect(
     outcomes: List[Outcome] = []
     tasks: List[Task] = []
     checked = 0
-    for found in iter_python_files(paths, exclude=exclude, respect_gitignore=respect_gitignore):
+    for found in iter_python_files(
+        paths,
+        exclude=exclude,
+        respect_gitignore=respect_gitignore,
+        force_exclude=force_exclude,
+        default_excludes=default_excludes,
+    ):
         if isinstance(found, SourceError):
             outcomes.append(Outcome(found.path, error=error_line(found.path, found.message)))
             continue
@@ -85,6 +93,8 @@ def run(
     jobs: Optional[int] = None,
     exclude: Iterable[str] = (),
     respect_gitignore: bool = True,
+    force_exclude: bool = False,
+    default_excludes: bool = True,
     stdin_data: Optional[bytes] = None,
     stdin_filename: Optional[str] = None,
 ) -> RunResult:
@@ -103,7 +113,13 @@ def run(
         outcomes, tasks, checked = ([], [item], 1) if isinstance(item, Task) else ([item], [], 1)
     else:
         outcomes, tasks, checked = collect(
-            paths, settings, cache, exclude=exclude, respect_gitignore=respect_gitignore
+            paths,
+            settings,
+            cache,
+            exclude=exclude,
+            respect_gitignore=respect_gitignore,
+            force_exclude=force_exclude,
+            default_excludes=default_excludes,
         )
     outcomes.extend(run_tasks(tasks, default_jobs() if jobs is None else jobs))
     outcomes.sort(key=lambda o: o.display)

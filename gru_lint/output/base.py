@@ -62,5 +62,24 @@ def fix_applicable(diag, unsafe: bool) -> bool:
     return applicable(diag, unsafe)
 
 
+def color_wanted(choice: str, stream) -> bool:
+    """``--color``: ``always``/``never``; ``auto`` colours a terminal only, unless
+    ``NO_COLOR`` is set (non-empty); ``FORCE_COLOR`` (non-empty) colours even a pipe."""
+    import os
+
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 def join_lines(lines: List[str]) -> str:
     return "".join(line + "\n" for line in lines)
