@@ -7,7 +7,6 @@ import sys
 PROG = "gru-lint"
 EXIT_CLEAN = 0
 EXIT_ERROR = 2
-DOCS_URL = "https://github.com/gru-lint/gru-lint#rules"
 
 
 def write(stream, text: str) -> None:
@@ -68,8 +67,7 @@ def list_rules(fmt: str = "text") -> int:
         import json
 
         data = [
-            {"code": code, "name": name, "fix": fix, "summary": summary,
-             "url": rule_url(code)}
+            {"code": code, "name": name, "fix": fix, "summary": summary}
             for code, name, fix, summary in rows
         ]
         write(sys.stdout, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -84,6 +82,7 @@ def list_rules(fmt: str = "text") -> int:
     return EXIT_CLEAN
 
 
-def rule_url(code: str) -> str:
-    """Where a rule's documentation is read (the README's rules table)."""
-    return f"{DOCS_URL}#{code.lower()}"
+def rule_url(code: str):
+    """Where a rule's documentation is published: nowhere yet (``gru-lint --explain CODE``
+    prints it), so ``None``; machine formats carry it as null or leave it out."""
+    return None

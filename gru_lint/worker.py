@@ -63,6 +63,9 @@ class Outcome:
         self.stdout_data = stdout_data  # stdin with --fix: the text to echo
         self.error = error  # a complete "path...: error: ..." line
         self.source_lines: Dict[int, str] = {}  # for --show-source
+        # Per diagnostic (same order), its fix's edits as ((line, col), (end_line, end_col))
+        # spans in the text checked (lines 1-based, columns 0-based); () without a fix.
+        self.edit_spans: List[tuple] = []
         self.serialized = False  # diagnostics are in JSON form (crossed a process boundary)
 
     def position(self, line: int, col: int) -> Position:
@@ -150,9 +153,29 @@ def _attach_source_lines(outcome: Outcome, text: str) -> None:
     outcome.source_lines = {n: lines[n - 1] for n in wanted if 1 <= n <= len(lines)}
 
 
+def _attach_edit_spans(outcome: Outcome, text: str) -> None:
+    if not any(d.fix is not None and d.fix.edits for d in outcome.diagnostics):
+        outcome.edit_spans = []
+        return
+    import bisect
+    import re
+
+    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+
+    def where(offset: int):
+        index = bisect.bisect_right(starts, offset) - 1
+        return (index + 1, offset - starts[index])
+
+    outcome.edit_spans = [
+        tuple((where(e.start), where(e.end)) for e in d.fix.edits) if d.fix is not None else ()
+        for d in outcome.diagnostics
+    ]
+
+
 def _finish(outcome: Outcome, raw: Iterable, text: str, settings: Settings) -> Outcome:
     found = visible(raw, text, settings, outcome.display)
     outcome.diagnostics = sorted(found, key=lambda d: d.sort_key())
+    _attach_edit_spans(outcome, text)
     if settings.show_source:
         _attach_source_lines(outcome, text)
     return outcome
