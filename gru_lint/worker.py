@@ -387,7 +387,7 @@ def _prepare_notebook(display, path, settings, cache, data, core_path, echo):
     raw = cache.get(data, core_path) if cache is not None else None
     if raw is not None:
         if settings.mode == "check" or not any(
-            fix_applicable(d, settings.unsafe) for d in visible(raw, program, settings)
+            fix_applicable(d, settings.unsafe) for d in visible(raw, program, settings, display)
         ):
             return _finish(Outcome(display, stdout_data=echo, mapper=mapper), raw, program, settings)
     return Task(display, path, core_path, source, settings, cache, raw, path is None, mapper,
