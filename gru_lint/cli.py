@@ -101,27 +101,93 @@ def build_parser():
     return build_parser()
 
 
-def _make_cache(args):
+def _make_cache(args, config):
     if args.no_cache:
         return None
     from gru_lint.cache import Cache
 
+    cache_dir = args.cache_dir or (config.get("cache-dir") if config else None)
     try:
-        return Cache(args.cache_dir, settings={"kind": "check_source"})
+        return Cache(cache_dir, settings={"kind": "check_source", "keras": args.keras})
     except Exception:  # pragma: no cover - an unusable cache only costs speed
         return None
 
 
+def _load_config(args):
+    """The ``[tool.gru-lint]`` table in force (``None`` when there is none)."""
+    if args.isolated:
+        return None
+    from gru_lint import pyproject
+
+    path = args.config or pyproject.find()
+    return pyproject.load(path) if path else None
+
+
+def _settings(args, config) -> Settings:
+    from gru_lint.pyproject import normalize_selectors, per_file_ignores
+
+    def flat(groups):
+        return tuple(c for group in groups for c in group)
+
+    conf = config.get if config is not None else (lambda key, default=None: default)
+    select = flat(args.select) or tuple(conf("select", ()))
+    extend = tuple(conf("extend-select", ())) + flat(args.extend_select)
+    if select and extend:
+        select += extend
+    unsafe = args.unsafe_fixes if args.unsafe_fixes is not None else conf("unsafe-fixes", False)
+    args.keras = args.keras_version or conf("keras-version", "auto")
+    return Settings(
+        mode="diff" if args.diff else ("fix" if args.fix else "check"),
+        unsafe=unsafe,
+        select=normalize_selectors(select),
+        ignore=normalize_selectors(tuple(conf("ignore", ())) + flat(args.ignore)),
+        show_source=args.output_format == "full",
+        per_file_ignores=per_file_ignores(config),
+        keras_version=args.keras,
+    )
+
+
+def _excludes(args, config):
+    """(patterns, whether the built-in default excludes still apply)."""
+    from gru_lint.pyproject import exclude_patterns
+
+    extend = list(args.extend_exclude)
+    if config is not None:
+        extend = exclude_patterns(config, "extend-exclude") + extend
+    if args.exclude:
+        return list(args.exclude) + extend, False
+    if config is not None and "exclude" in config.values:
+        return exclude_patterns(config, "exclude") + extend, False
+    return extend, True
+
+
+def _output_format(args, config) -> str:
+    from gru_lint import output
+
+    if args.show_source:
+        return "full"
+    chosen = args.output_format or os.environ.get("GRU_LINT_OUTPUT_FORMAT") or (
+        config.get("output-format") if config is not None else None
+    )
+    if chosen and chosen not in output.FORMATS:
+        raise ValueError(
+            f"GRU_LINT_OUTPUT_FORMAT: unknown format {chosen!r} "
+            f"(valid: {', '.join(output.FORMATS)})"
+        )
+    return chosen or output.DEFAULT
+
+
 def _lint(args) -> int:
     from gru_lint import runner
+    from gru_lint.pyproject import ConfigError
 
-    settings = Settings(
-        mode="diff" if args.diff else ("fix" if args.fix else "check"),
-        unsafe=args.unsafe_fixes,
-        select=tuple(c for group in args.select for c in group),
-        ignore=tuple(c for group in args.ignore for c in group),
-        show_source=args.show_source,
-    )
+    try:
+        config = _load_config(args)
+        args.output_format = _output_format(args, config)
+    except (ConfigError, ValueError) as exc:
+        _write(sys.stderr, f"{PROG}: error: {exc}\n")
+        return EXIT_ERROR
+    settings = _settings(args, config)
     if args.max_file_size is not None:
         settings.max_file_size = args.max_file_size
     paths = list(args.paths)
@@ -143,16 +209,19 @@ def _lint(args) -> int:
             raise _StdioError(f"cannot read standard input: {exc.strerror or exc}") from None
     else:
         stdin_data = None
-    cache = _make_cache(args)
+    exclude, default_excludes = _excludes(args, config)
+    jobs = args.jobs if args.jobs is not None else (config.get("jobs") if config else None)
     from gru_lint.pool import Interrupted
 
     try:
         result = runner.run(
             paths,
             settings,
-            cache=cache,
-            jobs=args.jobs,
-            exclude=args.exclude,
+            cache=_make_cache(args, config),
+            jobs=jobs,
+            exclude=exclude,
+            default_excludes=default_excludes,
+            force_exclude=args.force_exclude,
             respect_gitignore=not args.no_gitignore,
             stdin_data=stdin_data,
             stdin_filename=args.stdin_filename,
@@ -160,6 +229,8 @@ def _lint(args) -> int:
         )
     except Interrupted as stop:
         return _report_interrupt(stop, settings)
+    if not result.checked and not result.errors:
+        _write(sys.stderr, f"{PROG}: warning: no Python files found to check\n")
     return _report(result, settings, args)
 
 
@@ -187,8 +258,8 @@ def _report_interrupt(stop, settings: Settings) -> int:
 
 def _report(result, settings: Settings, args) -> int:
     from gru_lint import output
-    from gru_lint.output.base import Report
-    from gru_lint.output.summary import Totals, exit_status, summary_lines
+    from gru_lint.output.base import Report, Style, color_wanted
+    from gru_lint.output.summary import Totals, exit_status, statistics_lines, summary_lines
 
     outcomes = result.outcomes
     totals = Totals(outcomes, settings)
@@ -198,18 +269,32 @@ def _report(result, settings: Settings, args) -> int:
         findings_stream = sys.stderr  # stdout carries the source
     else:
         findings_stream = sys.stdout
+    fmt = output.get(args.output_format)
+    style = Style(
+        getattr(fmt, "TEXT", False) and color_wanted(args.color, findings_stream)
+    )
     if settings.mode == "diff":
         _write(sys.stdout, "".join(totals.diffs))
+    elif args.statistics:
+        stats = statistics_lines(outcomes, settings)
+        _write(findings_stream, "".join(line + "\n" for line in stats))
     else:
-        fmt = output.get("full" if settings.show_source else output.DEFAULT)
-        _write(findings_stream, fmt.render(Report(outcomes, settings, checked=result.checked)))
+        report = Report(outcomes, settings, style, result.checked)
+        _write(findings_stream, fmt.render(report))
 
     lines = list(totals.errors)
     if not args.quiet:
         lines.extend(note for o in outcomes for note in getattr(o, "notes", ()))
         lines.extend(summary_lines(totals, settings, result.checked))
     _write(sys.stderr, "".join(line + "\n" for line in lines))
-    return exit_status(totals, settings)
+    status = exit_status(totals, settings)
+    if status == EXIT_FINDINGS and settings.mode == "fix" and result.stdin:
+        # ``--fix -`` (editors): 0 when nothing remains, as ruff; 1 with --exit-non-zero-on-fix.
+        if not totals.findings and not args.exit_non_zero_on_fix:
+            status = EXIT_CLEAN
+    if status == EXIT_FINDINGS and args.exit_zero:
+        status = EXIT_CLEAN
+    return status
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -285,7 +370,7 @@ def _main(argv) -> int:
         if args.list_rules:
             from gru_lint.commands import list_rules
 
-            return list_rules()
+            return list_rules(args.output_format or "text")
         return _lint(args)
     except KeyboardInterrupt:
         return 130

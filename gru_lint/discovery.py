@@ -4,8 +4,8 @@ Directories are walked for ``*.py`` files and Jupyter notebooks (``*.ipynb``) in
 sorted order, skipping version control and tool directories, virtual environments,
 notebook checkpoints, installed packages, ``--exclude`` patterns and
 whatever ``.gitignore`` files ignore. Paths named explicitly are always checked,
-whatever their suffix, unless an ``--exclude`` pattern matches them (as in
-flake8). Problems (a missing path, an unreadable directory, a symlink loop) are
+whatever their suffix and whatever ``--exclude`` says, unless ``--force-exclude``
+is given (as in ruff). Problems (a missing path, an unreadable directory, a symlink loop) are
 yielded as :class:`~gru_lint.sourcefile.SourceError` values, in order, so the
 caller can report them and carry on.
 """
@@ -20,30 +20,41 @@ from typing import Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Uni
 from gru_lint.sourcefile import SourceError, _oserror_message, read_small_file
 from gru_lint.wildmatch import PathPattern
 
+# Skipped at any depth (ruff's default ``exclude``, less ``dist``/``build``, plus gru-lint's cache).
 SKIP_DIRS = frozenset(
     {
-        ".git",
-        ".hg",
-        ".svn",
         ".bzr",
-        "__pycache__",
-        ".venv",
-        "venv",
-        "build",
-        "dist",
-        ".tox",
-        ".nox",
+        ".direnv",
         ".eggs",
-        "node_modules",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
+        ".git",
+        ".git-rewrite",
         ".gru_lint_cache",
+        ".hg",
+        ".ipynb_checkpoints",
+        ".mypy_cache",
+        ".nox",
+        ".pants.d",
+        ".pyenv",
+        ".pytest_cache",
+        ".pytype",
+        ".ruff_cache",
+        ".svn",
+        ".tox",
+        ".venv",
+        ".vscode",
+        "__pycache__",
         "__pypackages__",
-        ".ipynb_checkpoints",  # Jupyter's autosaved copies: each finding twice
+        "_build",
+        "buck-out",
+        "node_modules",
         "site-packages",
+        "venv",
     }
 )
+# Build output: skipped only beside a ``pyproject.toml``/``setup.py``/``setup.cfg`` (where
+# packaging tools write them), not every folder of that name (``src/build/`` is code).
+BUILD_DIRS = frozenset({"build", "dist"})
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 PY_SUFFIX = ".py"
 NOTEBOOK_SUFFIX = ".ipynb"
 SUFFIXES = (PY_SUFFIX, NOTEBOOK_SUFFIX)
@@ -212,7 +223,16 @@ class ExcludeMatcher:
     def match_explicit(self, path: str) -> bool:
         """For a path given on the command line: any of its components, or the path."""
         parts = [p for p in os.path.normpath(path).split(os.sep) if p not in ("", ".", "..")]
-        return any(self.match_name(p) for p in parts) or self.match_path(path)
+        if any(self.match_name(p) for p in parts):
+            return True
+        here = os.path.abspath(path)
+        while True:  # the path, or a directory it is in
+            if self.match_path(here):
+                return True
+            parent = os.path.dirname(here)
+            if parent == here:
+                return False
+            here = parent
 
 
 # --------------------------------------------------------------------------- walking
@@ -220,6 +240,11 @@ class ExcludeMatcher:
 
 def is_virtualenv(path: str) -> bool:
     return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
+
+
+def is_project_dir(path: str) -> bool:
+    """A directory holding a package's own metadata (its build output goes next to it)."""
+    return any(os.path.isfile(os.path.join(path, f)) for f in _PROJECT_FILES)
 
 
 def _join(parent: str, name: str) -> str:
@@ -230,8 +255,10 @@ def _join(parent: str, name: str) -> str:
 
 
 class _Walker:
-    def __init__(self, exclude: ExcludeMatcher, respect_gitignore: bool):
+    def __init__(self, exclude: ExcludeMatcher, respect_gitignore: bool, defaults: bool = True):
         self.exclude = exclude
+        self.skip_dirs = SKIP_DIRS if defaults else frozenset()
+        self.build_dirs = BUILD_DIRS if defaults else frozenset()
         self.respect_gitignore = respect_gitignore
         self.seen_files: Set[str] = set()
         self.seen_dirs: Set[str] = set()
@@ -288,7 +315,9 @@ class _Walker:
             if self.exclude and self.exclude.match_entry(name, child):
                 continue
             if is_dir:
-                if name in SKIP_DIRS or is_virtualenv(child):
+                if name in self.skip_dirs or is_virtualenv(child):
+                    continue
+                if name in self.build_dirs and is_project_dir(path):
                     continue
                 if stack and is_ignored(stack, abs_child, True):
                     continue
@@ -311,18 +340,25 @@ def iter_python_files(
     paths: Sequence[str],
     exclude: Iterable[str] = (),
     respect_gitignore: bool = True,
+    force_exclude: bool = False,
+    default_excludes: bool = True,
 ) -> Iterator[Union[str, SourceError]]:
     """Yield the files to check (``str``) and problems met (``SourceError``).
+
+    Paths named in ``paths`` are always checked, whatever ``exclude`` says, unless
+    ``force_exclude`` is true (as in ruff); what is found below them is filtered.
+    ``default_excludes`` false drops the built-in ``SKIP_DIRS``/``BUILD_DIRS`` (a
+    configured ``exclude`` replaces them, as in ruff; virtualenvs are still skipped).
 
     Each file is yielded once, even when reached through several arguments or
     symbolic links. Order is deterministic: arguments in the order given, and
     directory contents sorted by name.
     """
     matcher = exclude if isinstance(exclude, ExcludeMatcher) else ExcludeMatcher(exclude)
-    walker = _Walker(matcher, respect_gitignore)
+    walker = _Walker(matcher, respect_gitignore, default_excludes)
     for raw in paths:
         path = os.fspath(raw)
-        if matcher and matcher.match_explicit(path):
+        if force_exclude and matcher and matcher.match_explicit(path):
             continue
         if os.path.isdir(path):
             yield from walker.walk(path)

@@ -12,7 +12,9 @@ the plugin names the command that repairs it (``FIXABLE_SAFE`` and
 The plugin never raises. A file that does not parse is flake8's business (it
 reports ``E999`` and skips every tree plugin), and any other failure yields
 nothing; it is logged through flake8's logging, which ``flake8 -v`` shows.
-``# noqa`` comments and ``--select``/``--extend-ignore`` are applied by flake8.
+``# noqa`` comments, ``# flake8: noqa`` and ``--select``/``--extend-ignore`` are
+applied by flake8; the file-level ``# gru-lint: noqa`` (and ``# gru-lint: noqa:
+GRU001``) by the plugin, exactly as the command applies it.
 
 Importing this module is cheap: the parser and the rules are loaded on the
 first file the prefilter lets through.
@@ -77,7 +79,10 @@ class GruLintChecker:
             diagnostics = check_source(text, self.filename, tree=self.tree)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []  # flake8 reports E999 itself
+        from gru_lint.noqa import filter_file_noqa
+
+        # flake8 skips a ``# flake8: noqa`` file itself; ``# gru-lint: noqa`` is ours.
         return [
             (d.span.line, d.span.col, f"{d.code} {d.message}{fix_marker(d)}")
-            for d in diagnostics
+            for d in filter_file_noqa(diagnostics, text)
         ]

@@ -1,9 +1,15 @@
-"""flake8-compatible ``# noqa`` comments.
+"""flake8-compatible ``# noqa`` comments, and file-level suppression.
 
 ``# noqa`` on the physical line a diagnostic is reported on suppresses every
 code; ``# noqa: GRU001,GRU002`` (or ``# NOQA:GRU001 GRU002``) suppresses the
 listed codes and any code they are a prefix of, exactly as flake8 does. Like
 flake8, the line is searched with a regular expression, not tokenized.
+
+File level: a line that is only ``# gru-lint: noqa`` silences the whole file,
+``# gru-lint: noqa: GRU001, GRU002`` those codes (and codes they prefix) in the
+whole file, as ruff's ``# ruff: noqa`` does; a line starting with
+``# flake8: noqa`` silences the whole file, exactly as flake8 reads it (flake8
+skips such a file, whatever follows on the line). Unknown codes are left alone.
 """
 
 from __future__ import annotations
@@ -17,6 +23,13 @@ NOQA_INLINE_REGEX = re.compile(
     re.IGNORECASE,
 )
 _SEPARATORS = re.compile(r"[,\s]")
+# flake8's own (flake8/defaults.py NOQA_FILE), used with ``match`` as flake8 does.
+NOQA_FILE_FLAKE8 = re.compile(r"\s*# flake8[:=]\s*noqa", re.I)
+NOQA_FILE = re.compile(
+    r"\s*#\s*gru-lint\s*:\s*noqa"
+    r"(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)[,\s]*)?\s*(?:#.*)?$",
+    re.I,
+)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 _PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
@@ -93,3 +106,34 @@ def filter_noqa(diagnostics: Iterable, text: str) -> list:
         if noqa == () or not is_suppressed(diag.code, noqa):
             kept.append(diag)
     return kept
+
+
+def file_noqa(text: str) -> Optional[Tuple[str, ...]]:
+    """The file-level suppression in ``text``: ``()`` none, ``None`` all codes, else codes."""
+    low = text.lower()
+    if "flake8" not in low and "gru-lint" not in low:
+        return ()
+    codes: List[str] = []
+    for line in split_lines(text):
+        if "noqa" not in line.lower():
+            continue
+        if NOQA_FILE_FLAKE8.match(line):
+            return ALL
+        match = NOQA_FILE.match(line)
+        if match is None:
+            continue
+        if match.group("codes") is None:
+            return ALL
+        codes.extend(c.upper() for c in _SEPARATORS.split(match.group("codes")) if c)
+    return tuple(codes)
+
+
+def filter_file_noqa(diagnostics: Iterable, text: str) -> list:
+    """The diagnostics a file-level ``# gru-lint: noqa`` / ``# flake8: noqa`` leaves."""
+    diagnostics = list(diagnostics)
+    if not diagnostics:
+        return diagnostics
+    noqa = file_noqa(text)
+    if noqa == ():
+        return diagnostics
+    return [d for d in diagnostics if not is_suppressed(d.code, noqa)]

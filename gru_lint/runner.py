@@ -71,6 +71,8 @@ def collect(
     exclude: Iterable[str] = (),
     respect_gitignore: bool = True,
     allow_outside: bool = False,
+    force_exclude: bool = False,
+    default_excludes: bool = True,
 ):
     """Discover and prepare: ``(outcomes answered already, tasks left, files checked)``.
 
@@ -84,7 +86,13 @@ def collect(
     tasks: List[Task] = []
     checked = 0
     roots = _real_roots(paths) if settings.mode == "fix" and not allow_outside else None
-    for found in iter_python_files(paths, exclude=exclude, respect_gitignore=respect_gitignore):
+    for found in iter_python_files(
+        paths,
+        exclude=exclude,
+        respect_gitignore=respect_gitignore,
+        force_exclude=force_exclude,
+        default_excludes=default_excludes,
+    ):
         if isinstance(found, SourceError):
             shown = display_name(found.path)
             outcomes.append(Outcome(shown, error=error_line(shown, found.message)))
@@ -116,6 +124,8 @@ def run(
     jobs: Optional[int] = None,
     exclude: Iterable[str] = (),
     respect_gitignore: bool = True,
+    force_exclude: bool = False,
+    default_excludes: bool = True,
     stdin_data: Optional[bytes] = None,
     stdin_filename: Optional[str] = None,
     allow_outside: bool = False,
@@ -137,7 +147,13 @@ def run(
         outcomes, tasks, checked = ([], [item], 1) if isinstance(item, Task) else ([item], [], 1)
     else:
         outcomes, tasks, checked = collect(
-            paths, settings, cache, exclude=exclude, respect_gitignore=respect_gitignore,
+            paths,
+            settings,
+            cache,
+            exclude=exclude,
+            respect_gitignore=respect_gitignore,
+            force_exclude=force_exclude,
+            default_excludes=default_excludes,
             allow_outside=allow_outside,
         )
     outcomes.extend(run_tasks(tasks, default_jobs() if jobs is None else jobs))

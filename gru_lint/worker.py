@@ -30,15 +30,16 @@ def fix_applicable(diag, unsafe: bool) -> bool:
     return applicable(diag, unsafe)
 
 
-def visible(diagnostics: Iterable, text: str, settings: Settings) -> list:
-    """What the user asked to see: ``# noqa`` and ``--select``/``--ignore`` applied."""
-    from gru_lint.noqa import filter_noqa
+def visible(
+    diagnostics: Iterable, text: str, settings: Settings, path: Optional[str] = None
+) -> list:
+    """What the user asked to see: ``--select``/``--ignore`` (and the ``per-file-ignores``
+    matching ``path``), file-level and line ``# noqa`` applied."""
+    from gru_lint.noqa import filter_file_noqa, filter_noqa
 
-    diags = [d for d in diagnostics if code_selected(d.code, settings.select, settings.ignore)]
-    return filter_noqa(diags, text)
-
-
-# --------------------------------------------------------------------------- per-file work
+    select, ignore = settings.select, settings.ignore_for(path)
+    diags = [d for d in diagnostics if code_selected(d.code, select, ignore)]
+    return filter_noqa(filter_file_noqa(diags, text), text)
 
 
 class Outcome:
@@ -63,6 +64,9 @@ class Outcome:
         self.error = error  # a complete "path...: error: ..." line
         self.source_lines: Dict[int, str] = {}  # for --show-source
         self.notes: List[str] = []  # "path: not fixed: why" lines for the summary
+        # Per diagnostic (same order), its fix's edits as ((line, col), (end_line, end_col))
+        # spans in the text checked (lines 1-based, columns 0-based); () without a fix.
+        self.edit_spans: List[tuple] = []
         self.serialized = False  # diagnostics are in JSON form (crossed a process boundary)
 
     def position(self, line: int, col: int) -> Position:
@@ -176,8 +180,29 @@ def _attach_source_lines(outcome: Outcome, text: str) -> None:
     outcome.source_lines = {n: lines[n - 1] for n in wanted if 1 <= n <= len(lines)}
 
 
+def _attach_edit_spans(outcome: Outcome, text: str) -> None:
+    if not any(d.fix is not None and d.fix.edits for d in outcome.diagnostics):
+        outcome.edit_spans = []
+        return
+    import bisect
+    import re
+
+    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+
+    def where(offset: int):
+        index = bisect.bisect_right(starts, offset) - 1
+        return (index + 1, offset - starts[index])
+
+    outcome.edit_spans = [
+        tuple((where(e.start), where(e.end)) for e in d.fix.edits) if d.fix is not None else ()
+        for d in outcome.diagnostics
+    ]
+
+
 def _finish(outcome: Outcome, raw: Iterable, text: str, settings: Settings) -> Outcome:
-    outcome.diagnostics = sorted(visible(raw, text, settings), key=lambda d: d.sort_key())
+    found = visible(raw, text, settings, outcome.display)
+    outcome.diagnostics = sorted(found, key=lambda d: d.sort_key())
+    _attach_edit_spans(outcome, text)
     if settings.show_source:
         _attach_source_lines(outcome, text)
     return outcome
@@ -246,7 +271,7 @@ def _run_task(task: Task) -> Outcome:
     raw = task.raw
     if raw is None:
         try:
-            raw = list(core.check_source(text, task.core_path))
+            raw = list(core.check_source(text, task.core_path, keras_version=settings.keras))
         except (SyntaxError, ValueError) as exc:
             outcome.error = parse_error_line(task.display, exc, task.mapper)
             return outcome
@@ -255,12 +280,15 @@ def _run_task(task: Task) -> Outcome:
     if settings.mode == "check":
         return _finish(outcome, raw, text, settings)
 
-    wanted = visible(raw, text, settings)
+    wanted = visible(raw, text, settings, task.display)
     if not any(fix_applicable(d, settings.unsafe) for d in wanted):
         return _finish(outcome, raw, text, settings)
     try:
         result = core.fix_source(
-            text, unsafe=settings.unsafe, wanted=lambda diags, now: visible(diags, now, settings)
+            text,
+            unsafe=settings.unsafe,
+            wanted=lambda diags, now: visible(diags, now, settings, task.display),
+            keras_version=settings.keras,
         )
         new_text, applied, remaining = result.text, len(result.applied), list(result.remaining)
         fixer_problem = getattr(result, "error", None)
@@ -382,7 +410,8 @@ def prepare(
     raw = cache.get(data, core_path) if cache is not None else None
     if raw is not None:
         if settings.mode == "check" or not any(
-            fix_applicable(d, settings.unsafe) for d in visible(raw, source.text, settings)
+            fix_applicable(d, settings.unsafe)
+            for d in visible(raw, source.text, settings, display)
         ):
             outcome = Outcome(display, stdout_data=echo, mapper=mapper)
             return _finish(outcome, raw, source.text, settings)
@@ -406,7 +435,7 @@ def _prepare_notebook(display, path, settings, cache, data, core_path, echo):
     raw = cache.get(data, core_path) if cache is not None else None
     if raw is not None:
         if settings.mode == "check" or not any(
-            fix_applicable(d, settings.unsafe) for d in visible(raw, program, settings)
+            fix_applicable(d, settings.unsafe) for d in visible(raw, program, settings, display)
         ):
             return _finish(Outcome(display, stdout_data=echo, mapper=mapper), raw, program, settings)
     return Task(display, path, core_path, source, settings, cache, raw, path is None, mapper,

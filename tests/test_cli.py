@@ -101,12 +101,12 @@ def fake_might_matter(source):
     return b"initial_state" in source or b"_ERROR" in source or b"INTERNAL_BOOM" in source
 
 
-def fake_check_source(source, path="<string>"):
+def fake_check_source(source, path="<string>", keras_version=None):
     CALLS["check_source"] += 1
     return _diagnose(source, path)
 
 
-def fake_fix_source(source, *, unsafe=False, wanted=None):
+def fake_fix_source(source, *, unsafe=False, wanted=None, keras_version=None):
     CALLS["fix_source"] += 1
     text, applied = source, []
     for _ in range(10):
@@ -384,7 +384,11 @@ def test_select_and_ignore(capsys):
     assert codes(run(capsys, "--ignore", "GRU001", "--ignore", "gru003")[1]) == ["GRU002"]
     assert codes(run(capsys, "--select", "GRU", "--ignore", "GRU00")[1]) == []
     assert codes(run(capsys, "--select", "GRU002", "--ignore", "GRU")[1]) == ["GRU002"]
-    assert run(capsys, "--select", "XYZ")[0] == 0
+    for flag in ("--select", "--ignore", "--extend-select"):
+        code, out, err = run(capsys, flag, "GRU999")
+        assert (code, out) == (2, "")
+        assert "unknown rule selector 'GRU999'" in err and "GRU001, GRU002" in err
+    assert codes(run(capsys, "--select", "ALL", "--ignore", "GRU001")[1]) == ["GRU002", "GRU003"]
 
 
 def test_code_selected_specificity():
@@ -527,7 +531,7 @@ def test_fix_uses_the_core_fixer_when_nothing_is_suppressed(capsys, fake_core):
 def test_fix_refuses_when_file_changes_meanwhile(capsys, monkeypatch):
     put("a.py", BAD)
 
-    def racing_fix(source, *, unsafe=False, wanted=None):
+    def racing_fix(source, *, unsafe=False, wanted=None, keras_version=None):
         put("a.py", BAD + "# edited meanwhile\n")
         return fake_fix_source(source, unsafe=unsafe, wanted=wanted)
 
@@ -834,7 +838,7 @@ def test_explain(capsys, fake_rules):
 
 def test_explain_unknown(capsys, fake_rules):
     assert main(["--explain", "GRU999"]) == 2
-    assert "unknown rule code: GRU999" in capsys.readouterr().err
+    assert "unknown rule code or name: GRU999" in capsys.readouterr().err
 
 
 def test_explain_and_list_without_rules_module(capsys, monkeypatch):
@@ -847,8 +851,8 @@ def test_explain_and_list_without_rules_module(capsys, monkeypatch):
 def test_list_rules(capsys, fake_rules):
     assert main(["--list-rules"]) == 0
     assert capsys.readouterr().out == (
-        "GRU001  state-not-list  initial_state is not a list\n"
-        "GRU002  state-rank      initial_state has the wrong rank\n"
+        "GRU001  state-not-list  none  initial_state is not a list\n"
+        "GRU002  state-rank      none  initial_state has the wrong rank\n"
     )
 
 
@@ -953,8 +957,14 @@ def test_process_findings_and_errors(tmp_path):
 
 def test_process_stdin_fix(tmp_path):
     proc = run_process(["--fix", "-"], tmp_path, fake=True, stdin=b"f(initial_state=h)\r\n")
-    assert proc.returncode == 1
+    assert proc.returncode == 0  # nothing remains (as ruff)
     assert proc.stdout == b"f(initial_state=[h])\r\n"
+    proc = run_process(
+        ["--fix", "--exit-non-zero-on-fix", "-"], tmp_path, fake=True, stdin=b"f(initial_state=h)\n"
+    )
+    assert proc.returncode == 1
+    proc = run_process(["--fix", "-"], tmp_path, fake=True, stdin=b"f(initial_state=None)\n")
+    assert proc.returncode == 1  # a finding remains
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork only on Linux")
@@ -1006,7 +1016,7 @@ def test_selective_fix_that_breaks_the_code_is_refused(capsys):
 def test_fixer_stopping_early_is_reported(capsys, monkeypatch):
     put("a.py", BAD)
 
-    def partial_fix(source, *, unsafe=False, wanted=None):
+    def partial_fix(source, *, unsafe=False, wanted=None, keras_version=None):
         full = fake_fix_source(source, unsafe=unsafe)
         return types.SimpleNamespace(
             text=full.text,

@@ -90,12 +90,13 @@ def test_each_file_once(in_tmp):
         "__pycache__",
         ".venv",
         "venv",
-        "build",
-        "dist",
         ".tox",
         ".nox",
         "node_modules",
         ".gru_lint_cache",
+        ".ipynb_checkpoints",
+        "site-packages",
+        ".direnv",
     ],
 )
 def test_default_skipped_directories(in_tmp, skipped):
@@ -226,11 +227,22 @@ def test_exclude_absolute_path_pattern(in_tmp):
     assert rel_files(["pkg"], exclude=[str(in_tmp / "pkg" / "gen")]) == ["pkg/z.py"]
 
 
-def test_exclude_applies_to_explicit_paths_like_flake8(in_tmp):
+def test_explicit_paths_are_checked_unless_force_exclude(in_tmp):
     make(in_tmp, "gen/x.py", "a.py")
-    assert rel_files(["gen/x.py", "a.py"], exclude=["gen"]) == ["a.py"]
-    assert rel_files(["gen"], exclude=["gen"]) == []
+    assert rel_files(["gen/x.py", "a.py"], exclude=["gen"]) == ["gen/x.py", "a.py"]
+    assert rel_files(["gen"], exclude=["gen"]) == ["gen/x.py"]
+    assert rel_files(["gen/x.py", "a.py"], exclude=["gen"], force_exclude=True) == ["a.py"]
+    assert rel_files(["gen"], exclude=["gen"], force_exclude=True) == []
     assert rel_files(["."], exclude=[".*"]) == ["a.py", "gen/x.py"]  # "." is not a name
+
+
+def test_build_and_dist_skipped_only_beside_project_metadata(in_tmp):
+    make(in_tmp, "build/out.py", "dist/out.py", "src/build/code.py", "src/dist/code.py")
+    assert rel_files(["."]) == [
+        "build/out.py", "dist/out.py", "src/build/code.py", "src/dist/code.py"
+    ]
+    (in_tmp / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    assert rel_files(["."]) == ["src/build/code.py", "src/dist/code.py"]
 
 
 def test_exclude_matcher_unit():

@@ -341,6 +341,43 @@ def test_noqa_on_continued_lines_matches_cli(tmp_path):
     assert_same_findings(f8.stdout, gru_lint("continued.py", cwd=tmp_path).stdout)
 
 
+FILE_NOQA_BODY = '''
+    import numpy as np
+    import keras
+
+    x = np.zeros((4, 5, 3), "float32")
+    h = np.zeros((6,), "float32")
+    hb = np.zeros((4, 6), "float32")
+    a = keras.layers.GRU(6)(x, initial_state=h)
+    b = keras.layers.LSTM(6)(x, initial_state=hb)
+'''
+
+
+@pytest.mark.parametrize(
+    "directive, left",
+    [
+        ("# gru-lint: noqa", "none"),
+        ("# gru-lint: noqa: GRU001", "all but GRU001"),
+        ("# flake8: noqa", "none"),
+        ("# GRU-LINT: NOQA: GRU0", "none"),
+        ("x = 1  # gru-lint: noqa", "all"),  # not on a line of its own: no effect
+        ("# gru-lint: noqa: GRU999", "all"),  # an unknown code silences nothing else
+    ],
+)
+def test_file_level_noqa_same_in_plugin_and_cli(tmp_path, directive, left):
+    write(tmp_path, "plain.py", FILE_NOQA_BODY)
+    all_codes = {f[3] for f in parse(gru_lint("plain.py", cwd=tmp_path).stdout)}
+    assert "GRU001" in all_codes and len(all_codes) >= 2
+    text = directive + "\n" + textwrap.dedent(FILE_NOQA_BODY).lstrip("\n")
+    (tmp_path / "m.py").write_text(text, encoding="utf-8")
+    f8 = flake8("--isolated", "--select", "GRU", "m.py", cwd=tmp_path)
+    cli = gru_lint("m.py", cwd=tmp_path)
+    assert_same_findings(f8.stdout, cli.stdout)
+    found = {f[3] for f in parse(cli.stdout)}
+    expected = {"none": set(), "all": all_codes, "all but GRU001": all_codes - {"GRU001"}}
+    assert found == expected[left]
+
+
 # --------------------------------------------------------------------------- errors
 
 

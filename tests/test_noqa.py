@@ -158,3 +158,21 @@ def test_agrees_with_flake8(line, code):
     violation = cls(**{name: values.get(name) for name in cls._fields})
     expected = violation.is_inline_ignored(disable_noqa=False)
     assert (filter_noqa([diag(code, 1)], line) == []) == expected
+
+
+def test_file_noqa_forms():
+    from gru_lint.noqa import ALL, file_noqa
+
+    assert file_noqa("x = 1\n") == ()
+    assert file_noqa("# gru-lint: noqa\nx = 1\n") is ALL
+    assert file_noqa("  #gru-lint:noqa  \n") is ALL
+    assert file_noqa("# gru-lint: noqa: GRU001, gru002\n") == ("GRU001", "GRU002")
+    assert file_noqa("# gru-lint: noqa: GRU001\n# gru-lint: noqa: GRU003\n") == (
+        "GRU001",
+        "GRU003",
+    )
+    assert file_noqa("x = 1  # gru-lint: noqa\n") == ()  # must stand on its own line
+    assert file_noqa("# gru-lint: noqa: not codes\n") == ()
+    assert file_noqa("# flake8: noqa\n") is ALL
+    assert file_noqa("# flake8: noqa: E501\n") is ALL  # flake8 skips such a file too
+    assert file_noqa("x = 1  # flake8: noqa\n") == ()  # flake8 only warns about this one

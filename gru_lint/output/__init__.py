@@ -14,6 +14,13 @@ DEFAULT = "concise"
 FORMATS = {
     "concise": "concise",
     "full": "full",
+    "json": "json",
+    "json-lines": "json_lines",
+    "github": "github",
+    "gitlab": "gitlab",
+    "sarif": "sarif",
+    "junit": "junit",
+    "pylint": "pylint",
 }
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from gru_lint.output.base import fix_applicable, join_lines
 
+TEXT = True  # a text format: coloured on a terminal
+
 
 def format_line(report, outcome, diag) -> str:
     style = report.style

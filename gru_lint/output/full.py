@@ -11,6 +11,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import List
 
+TEXT = True  # a text format: coloured on a terminal
+
 
 def excerpt(report, outcome, diag) -> List[str]:
     style = report.style

@@ -93,3 +93,27 @@ def exit_status(totals: Totals, settings) -> int:
     if totals.findings or totals.files_fixed:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def statistics_lines(outcomes, settings) -> List[str]:
+    """``--statistics``: count, code, ``[*]`` when every one is fixable, and the rule name."""
+    counts = {}
+    fixable = {}
+    for o in outcomes:
+        for d in o.diagnostics:
+            counts[d.code] = counts.get(d.code, 0) + 1
+            fixable[d.code] = fixable.get(d.code, True) and fix_applicable(d, settings.unsafe)
+    if not counts:
+        return []
+    try:
+        from gru_lint.rules import RULES
+    except ImportError:  # pragma: no cover
+        RULES = {}
+    width = max(len(str(n)) for n in counts.values())
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    out = []
+    for code, n in rows:
+        mark = "[*]" if fixable[code] else "   "
+        name = getattr(RULES.get(code), "name", "")
+        out.append(f"{n:>{width}}\t{code}\t{mark} {name}".rstrip())
+    return out
