@@ -145,6 +145,9 @@ class Observation:
     observation is attributed to; ``seq`` orders observations by execution;
     ``case`` is the ``case_*`` function name (or ``"<module>"``); ``layer`` is
     the class name of the intercepted layer or model ("" for ``raised``).
+    ``chain`` holds the statements of the fixture frames that led there, from the
+    case (or module body) down to the frame holding ``stmt`` (excluded): for a
+    layer called inside a helper, the helper's call and the calls above it.
     """
 
     stmt: tuple[int, int]
@@ -153,6 +156,12 @@ class Observation:
     case: str = MODULE_CASE
     seq: int = 0
     layer: str = ""
+    chain: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def statements(self) -> tuple[tuple[int, int], ...]:
+        """The statements of the fixture's call chain, outermost first, ending at ``stmt``."""
+        return self.chain + (self.stmt,)
 
     def __str__(self) -> str:  # pragma: no cover - debugging aid
         where = (
@@ -267,10 +276,12 @@ def verdict(
     """Problems found when comparing observations with markers (empty = agreement).
 
     * every marked statement needs an observation whose kind is in the union of
-      ``effects[code]`` over its codes;
+      ``effects[code]`` over its codes, made at that statement or below it in the
+      call chain (a layer called inside a helper credits a marker on the helper's
+      call, as gru-lint reports a finding that depends on the caller's arguments);
     * a fixture without markers may only produce ``ok`` observations;
-    * in a marked fixture, an intercepted call at an unmarked statement must be
-      ``ok``; a ``raised`` at an unmarked statement is tolerated only after (in
+    * in a marked fixture, an intercepted call whose call chain holds no marked
+      statement must be ``ok``; a ``raised`` there is tolerated only after (in
       the same case) a marked statement showed one of its proving kinds other
       than ``ok``.
     """
@@ -286,7 +297,9 @@ def verdict(
     # Group marker lines into statements, using the observed statement ranges.
     stmt_codes: dict[tuple[int, int], set[str]] = {}
     for line, codes in sorted(markers.items()):
-        containing = [o.stmt for o in obs if o.stmt[0] <= line <= o.stmt[1]]
+        containing = [
+            st for o in obs for st in o.statements if st[0] <= line <= st[1]
+        ]
         stmt = (
             min(containing, key=lambda r: r[1] - r[0]) if containing else (line, line)
         )
@@ -305,7 +318,7 @@ def verdict(
                 f"line {_lines(stmt)}: no effects known for {', '.join(unknown)}"
             )
         wanted = proving(codes)
-        here = [o for o in obs if o.stmt == stmt]
+        here = [o for o in obs if stmt in o.statements]
         if not any(o.kind in wanted for o in here):
             seen = ", ".join(sorted({o.kind for o in here})) or "nothing"
             problems.append(
@@ -315,7 +328,8 @@ def verdict(
 
     failing_since: dict[str, int] = {}
     for o in obs:
-        codes = stmt_codes.get(o.stmt)
+        marked = [stmt_codes[st] for st in o.statements if st in stmt_codes]
+        codes = set().union(*marked) if marked else None
         if codes is not None:
             if (
                 o.kind != "ok"
@@ -502,36 +516,61 @@ class _Recorder:
         self.probed: set[tuple] = set()
         self.rng = None
 
-    def add(self, line: int, kind: str, detail: str = "", layer: str = "") -> None:
+    def add(self, where: int | _Site, kind: str, detail: str = "", layer: str = "") -> None:
+        """Record an observation at a fixture line (or at a ``_Site`` with its call chain)."""
+        line, outer = (where.line, where.outer) if isinstance(where, _Site) else (where, ())
         stmt = statement_of(line, self.ranges)
-        key = (stmt, kind, detail, self.case, layer)
+        chain = tuple(statement_of(n, self.ranges) for n in outer)
+        key = (stmt, kind, detail, self.case, layer, chain)
         if key in self._seen:
             return
         self._seen.add(key)
         self.seq += 1
         self.observations.append(
-            Observation(stmt, kind, detail, self.case, self.seq, layer)
+            Observation(stmt, kind, detail, self.case, self.seq, layer, chain)
         )
 
-    def caller_line(self, frame: types.FrameType | None) -> int | None:
-        """Fixture line of the code that called the layer, skipping autograph plumbing."""
+    def caller_site(self, frame: types.FrameType | None) -> _Site | None:
+        """Fixture line of the code that called the layer (skipping autograph plumbing),
+        with the fixture lines of the frames above it; None when fixture code did not call."""
         while frame is not None and _is_autograph_plumbing(frame.f_code.co_filename):
             frame = frame.f_back
         if frame is None:
             return None
-        return _frame_line(frame, self.filename)
+        line = _frame_line(frame, self.filename)
+        if line is None:
+            return None
+        outer: list[int] = []
+        up = frame.f_back
+        while up is not None:
+            found = _frame_line(up, self.filename)
+            if found is not None:
+                outer.append(found)
+            up = up.f_back
+        return _Site(line, tuple(reversed(outer)))
 
-    def raised_line(self, exc: BaseException) -> int | None:
-        line = None
+    def raised_site(self, exc: BaseException) -> _Site | None:
+        """The innermost fixture line of the traceback, with the fixture lines above it."""
+        lines: list[int] = []
         tb = exc.__traceback__
         while tb is not None:
             found = _frame_line(tb.tb_frame, self.filename, tb.tb_lineno)
             if found is not None:
-                line = found
+                lines.append(found)
             tb = tb.tb_next
-        if line is None and isinstance(exc, SyntaxError) and exc.lineno:
-            line = exc.lineno
-        return line
+        if not lines:
+            if isinstance(exc, SyntaxError) and exc.lineno:
+                return _Site(exc.lineno, ())
+            return None
+        return _Site(lines[-1], tuple(lines[:-1]))
+
+
+@dataclass(frozen=True)
+class _Site:
+    """A fixture line and the fixture lines of the frames that called it, outermost first."""
+
+    line: int
+    outer: tuple[int, ...] = ()
 
 
 _ACTIVE: _Recorder | None = None
@@ -788,7 +827,7 @@ def _preserved_variables(layer: Any):
 
 def _probe_layer(
     rec: _Recorder,
-    line: int,
+    line: _Site,
     orig: Callable,
     layer: Any,
     args: tuple,
@@ -876,7 +915,7 @@ def _probe_layer(
 
 def _probe_model(
     rec: _Recorder,
-    line: int,
+    line: _Site,
     orig: Callable,
     model: Any,
     args: tuple,
@@ -924,7 +963,7 @@ def _intercept(orig: Callable, is_model: bool) -> Callable:
             given, state = _state_of(args, kwargs)
         if not given:
             return orig(self, *args, **kwargs)
-        line = rec.caller_line(sys._getframe(1))
+        line = rec.caller_site(sys._getframe(1))
         if line is None:
             return orig(self, *args, **kwargs)
 
@@ -1191,8 +1230,8 @@ def observe(path: str | os.PathLike, flavour: str = "keras") -> list[Observation
         rec.case = name
 
     def on_error(name: str, exc: BaseException) -> None:
-        line = rec.raised_line(exc)
-        rec.add(line if line is not None else 0, "raised", _exc_detail(exc))
+        site = rec.raised_site(exc)
+        rec.add(site if site is not None else 0, "raised", _exc_detail(exc))
 
     if _ACTIVE is not None:
         raise RuntimeError("observe() is not re-entrant")

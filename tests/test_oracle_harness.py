@@ -131,6 +131,21 @@ def test_verdict_downstream_raise_tolerated_only_after_marked_failure():
     assert oracle.verdict(unmarked_call, marked, EFFECTS)
 
 
+def test_verdict_credits_a_marker_on_the_call_chain():
+    inner = Observation((30, 30), "call_raised", "", "case_a", 1, "GRU", ((10, 10),))
+    after = Observation((40, 40), "raised", "", "case_a", 2, "", ((10, 10),))
+    assert inner.statements == ((10, 10), (30, 30))
+    assert oracle.verdict([inner, after], {10: {"E1"}}, EFFECTS) == []
+    # a marker on a line outside the chain is not credited, and the inner failure
+    # is then an unexplained one
+    problems = oracle.verdict([inner, after], {20: {"E1"}}, EFFECTS)
+    assert any("line 20 marked" in p for p in problems)
+    assert any("unmarked statement" in p and "line 30" in p for p in problems)
+    # without a chain the caller's marker proves nothing
+    bare = Observation((30, 30), "call_raised", "", "case_a", 1, "GRU")
+    assert oracle.verdict([bare], {10: {"E1"}}, EFFECTS)
+
+
 def test_verdict_unknown_code():
     problems = oracle.verdict([obs(10, "raised", 1)], {10: {"NOPE"}}, EFFECTS)
     assert any("NOPE" in p for p in problems)
@@ -393,3 +408,39 @@ def test_traced_call_is_concretised(tmp_path):
     assert not any(
         o.kind in {"raised", "call_raised", "graph_raised"} for o in observations
     )
+
+
+def test_call_chain_of_a_helper_credits_the_callers_line(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        def build_decoder(units, states):
+            seq = layers.GRU(units, return_sequences=True)
+            return seq(x, initial_state=states)
+
+        def decode(units, states):
+            return build_decoder(units, states)
+
+        def case_bad():
+            decode(4, np.zeros((4,)))  # error: [E1]
+
+        def case_good():
+            decode(4, h)
+        """,
+    )
+    observations = oracle.observe(path)
+    inner = line_of(path, "return seq(x")
+    bad = line_of(path, "decode(4, np.zeros")
+    good = line_of(path, "decode(4, h)")
+    middle = line_of(path, "return build_decoder")
+    failed = [o for o in observations if o.case == "case_bad" and o.kind == "call_raised"]
+    assert failed and failed[0].stmt == (inner, inner)
+    assert failed[0].chain == ((bad, bad), (middle, middle))
+    assert [o.chain for o in observations if o.case == "case_good"] == [
+        ((good, good), (middle, middle))
+    ]
+    raised = [o for o in observations if o.kind == "raised"]
+    assert raised and raised[0].stmt == (inner, inner) and raised[0].chain[0] == (bad, bad)
+    assert oracle.verdict(observations, oracle.parse_markers(path), EFFECTS) == []
+    # the marker on the good call's line is not proven, and the bad call is unexplained
+    assert oracle.verdict(observations, {good: {"E1"}}, EFFECTS)
