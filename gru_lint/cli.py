@@ -124,27 +124,23 @@ def _load_config(args):
 
 
 def _settings(args, config) -> Settings:
-    from gru_lint.pyproject import normalize_selectors, per_file_ignores
+    from gru_lint import pyproject
 
     def flat(groups):
         return tuple(c for group in groups for c in group)
 
-    conf = config.get if config is not None else (lambda key, default=None: default)
-    select = flat(args.select) or tuple(conf("select", ()))
-    extend = tuple(conf("extend-select", ())) + flat(args.extend_select)
-    if select and extend:
-        select += extend
-    unsafe = args.unsafe_fixes if args.unsafe_fixes is not None else conf("unsafe-fixes", False)
-    args.keras = args.keras_version or conf("keras-version", "auto")
-    return Settings(
+    settings = pyproject.settings(
+        config,
         mode="diff" if args.diff else ("fix" if args.fix else "check"),
-        unsafe=unsafe,
-        select=normalize_selectors(select),
-        ignore=normalize_selectors(tuple(conf("ignore", ())) + flat(args.ignore)),
+        select=flat(args.select),
+        extend_select=flat(args.extend_select),
+        ignore=flat(args.ignore),
+        unsafe=args.unsafe_fixes,
+        keras_version=args.keras_version,
         show_source=args.output_format == "full",
-        per_file_ignores=per_file_ignores(config),
-        keras_version=args.keras,
     )
+    args.keras = settings.keras_version
+    return settings
 
 
 def _excludes(args, config):

@@ -216,3 +216,37 @@ def per_file_ignores(config: Optional[FileConfig]):
         (config.root, glob, tuple(codes))
         for glob, codes in config.get("per-file-ignores", {}).items()
     )
+
+
+def settings(
+    config: Optional[FileConfig],
+    *,
+    mode: str = "check",
+    select=(),
+    extend_select=(),
+    ignore=(),
+    unsafe: Optional[bool] = None,
+    keras_version: Optional[str] = None,
+    show_source: bool = False,
+):
+    """The :class:`~gru_lint.config.Settings` of ``config`` (``None``: no table), with what
+    the caller's own flags say on top, as the command line reads them: ``select`` replaces
+    the file's ``select``; ``extend_select`` and the file's ``extend-select`` add to either;
+    ``ignore`` adds to the file's ``ignore``; ``unsafe`` and ``keras_version``, when given,
+    replace the file's ``unsafe-fixes`` and ``keras-version``."""
+    from gru_lint.config import Settings
+
+    conf = config.get if config is not None else (lambda key, default=None: default)
+    chosen = tuple(select) or tuple(conf("select", ()))
+    extend = tuple(conf("extend-select", ())) + tuple(extend_select)
+    if chosen and extend:
+        chosen += extend
+    return Settings(
+        mode=mode,
+        unsafe=unsafe if unsafe is not None else conf("unsafe-fixes", False),
+        select=normalize_selectors(chosen),
+        ignore=normalize_selectors(tuple(conf("ignore", ())) + tuple(ignore)),
+        show_source=show_source,
+        per_file_ignores=per_file_ignores(config),
+        keras_version=keras_version or conf("keras-version", "auto"),
+    )

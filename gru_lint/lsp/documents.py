@@ -24,10 +24,10 @@ Position = Tuple[int, int]  # (0-based line, code-point column)
 _LINE_CONTENT = re.compile(r"[^\r\n]*")
 
 
-def _visible(diagnostics, text: str, settings) -> list:
+def _visible(diagnostics, text: str, settings, path: Optional[str] = None) -> list:
     from gru_lint.worker import visible
 
-    return visible(diagnostics, text, settings)
+    return visible(diagnostics, text, settings, path)
 
 
 def fixable(diag: Diagnostic, unsafe: bool) -> bool:
@@ -78,21 +78,24 @@ class Lines:
 
 
 class Analysis:
-    """One version of one text, analysed: visible diagnostics, or the parse error."""
+    """One version of one text, analysed: visible diagnostics, or the parse error.
 
-    def __init__(self, text: str, settings, version=None):
+    ``path`` (the document's file, when it has one) is what ``per-file-ignores`` match."""
+
+    def __init__(self, text: str, settings, version=None, path: Optional[str] = None):
         from gru_lint import core
 
         self.text = text
         self.settings = settings
         self.version = version
+        self.path = path
         self.error: Optional[str] = None
         self.error_position: Optional[Position] = None
         self.diagnostics: List[Diagnostic] = []
         self._lines: Optional[Lines] = None
         self._fixed_all: Optional[str] = None
         try:
-            raw = core.check_source(text)
+            raw = core.check_source(text, path or "<string>", keras_version=settings.keras)
         except (SyntaxError, ValueError) as exc:
             msg = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
             self.error = " ".join(str(msg).split())
@@ -102,7 +105,7 @@ class Analysis:
                 col = offset - 1 if isinstance(offset, int) and offset > 0 else 0
                 self.error_position = (lineno - 1, col)
             return
-        self.diagnostics = sorted(_visible(raw, text, settings), key=Diagnostic.sort_key)
+        self.diagnostics = sorted(_visible(raw, text, settings, path), key=Diagnostic.sort_key)
 
     @property
     def lines(self) -> "Lines":
@@ -138,7 +141,7 @@ class Analysis:
         if self.error is not None:
             return self.text
         if self._fixed_all is None:
-            self._fixed_all = fixed_text(self.text, self.settings)
+            self._fixed_all = fixed_text(self.text, self.settings, self.path)
         return self._fixed_all
 
     def noqa_edit(self, diag: Diagnostic) -> Optional[Edit]:
@@ -157,13 +160,16 @@ def _parses(text: str) -> bool:
     return True
 
 
-def fixed_text(text: str, settings) -> str:
+def fixed_text(text: str, settings, path: Optional[str] = None) -> str:
     """Exactly what ``gru-lint --fix`` does to a file's text: the fixes of the visible
-    findings (``# noqa`` and select/ignore honoured), round after round."""
+    findings (``# noqa``, select/ignore and per-file-ignores honoured), round after round."""
     from gru_lint import core
 
     result = core.fix_source(
-        text, unsafe=settings.unsafe, wanted=lambda diags, now: _visible(diags, now, settings)
+        text,
+        unsafe=settings.unsafe,
+        wanted=lambda diags, now: _visible(diags, now, settings, path),
+        keras_version=settings.keras,
     )
     if result.text != text and not _parses(result.text):
         return text

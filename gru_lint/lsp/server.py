@@ -28,90 +28,16 @@ from pygls.protocol import LanguageServerProtocol
 
 from gru_lint import __version__
 from gru_lint.lsp import options
-from gru_lint.lsp.documents import Analysis, Lines, apply_edits, fixable, is_unsafe, span_bounds, text_edits
+from gru_lint.lsp.actions import FIX_ALL, Actions
+from gru_lint.lsp.documents import Analysis, span_bounds
+from gru_lint.lsp.project import Projects
+from gru_lint.lsp.snapshots import Entry, Part, Result, Snapshot
 
 log = logging.getLogger("gru_lint.lsp")
 
 SOURCE = "gru-lint"
-FIX_ALL = "source.fixAll.gru-lint"
 DEBOUNCE = 0.05  # seconds: edits closer than this are analysed together
 CONFIGURATION_WAIT = 5.0  # seconds to wait for the client's settings before publishing
-
-
-class Part:
-    """One text document of a snapshot: a Python file, or one code cell of a notebook."""
-
-    __slots__ = ("uri", "version", "text", "_lines")
-
-    def __init__(self, uri: str, version: Optional[int], text: str):
-        self.uri, self.version, self.text = uri, version, text
-        self._lines: Optional[Lines] = None
-
-    @property
-    def lines(self) -> Lines:
-        if self._lines is None:
-            self._lines = Lines(self.text)
-        return self._lines
-
-
-class Snapshot:
-    """What was analysed: the parts' texts at their versions, and the program made of them.
-
-    A notebook's program is ``gru_lint.notebook.virtual_source`` of its Python code cells
-    (the same one the command line checks), each cell numbered by its part index + 1.
-    """
-
-    def __init__(self, key: str, signature, parts: List[Part], notebook: bool):
-        self.key, self.signature, self.parts = key, signature, parts
-        self.program = None
-        if notebook:
-            from gru_lint.notebook import Cell, virtual_source
-
-            self.program = virtual_source(Cell(i + 1, "code", p.text) for i, p in enumerate(parts))
-        self.text = self.program.text if self.program is not None else parts[0].text
-
-    def locate(self, pos) -> Optional[Tuple[int, Tuple[int, int]]]:
-        """(part index, position in the part) of a position in the analysed text."""
-        if self.program is None:
-            return 0, pos
-        found = self.program.locate(pos[0] + 1)
-        return None if found is None else (found[0] - 1, (found[1] - 1, pos[1]))
-
-    def virtual(self, part: int, pos) -> Tuple[int, int]:
-        if self.program is None:
-            return pos
-        return self.program.cells[part].first_line - 1 + pos[0], pos[1]
-
-    def split(self, new_text: str) -> Optional[List[str]]:
-        """Each part's text once the analysed text has become ``new_text``; None when the
-        change cannot be put back (it crosses cells or edits an IPython line)."""
-        if self.program is None:
-            return [new_text]
-        from gru_lint.notebook import NotebookError
-
-        try:
-            changed = self.program.split(new_text)
-        except NotebookError:
-            return None
-        return [changed.get(i + 1, part.text) for i, part in enumerate(self.parts)]
-
-
-class Result:
-    """An analysis with the snapshot it was made from, and its diagnostics in LSP form."""
-
-    def __init__(self, snapshot: Snapshot, analysis: Analysis, generation: int):
-        self.snapshot, self.analysis, self.generation = snapshot, analysis, generation
-        self.published: Optional[List[Tuple[int, lsp.Diagnostic, object]]] = None
-
-
-class Entry:
-    def __init__(self, kind: str):
-        self.kind = kind  # "text" or "notebook"
-        self.result: Optional[Result] = None
-        self.task: Optional[asyncio.Future] = None
-        self.dirty = False
-        self.changed_at = float("-inf")
-        self.uris: set = set()  # the URIs diagnostics were last published for
 
 
 class _Unanswerable:
@@ -152,7 +78,7 @@ def _rule_href(code: str) -> Optional[str]:
     return pathlib.Path(path).resolve().as_uri() if path else None
 
 
-class GruLintServer(LanguageServer):
+class GruLintServer(Actions, LanguageServer):
     def __init__(self, debounce: float = DEBOUNCE):
         super().__init__(
             "gru-lint",
@@ -171,7 +97,9 @@ class GruLintServer(LanguageServer):
         self.overrides: Dict[str, object] = {}
         self.generation = 0  # bumped whenever the settings change
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gru-lint")
-        self._settings: Dict[Optional[str], object] = {}
+        self._settings: Dict[Optional[str], object] = {}  # per directory
+        self.projects = Projects()
+        self._reported: set = set()  # configuration errors already shown
         self.initialization_options: Dict[str, object] = {}
         # Set while the client's first workspace/configuration answer is awaited: nothing
         # is published before it, so findings the settings ignore never flash up.
@@ -196,6 +124,25 @@ class GruLintServer(LanguageServer):
             merged.update(answer[0])
             self.set_overrides(merged)
 
+    async def watch_pyproject(self) -> None:
+        """Ask a client that can watch files to report changed ``pyproject.toml`` files
+        (each analysis also checks their modification times, for clients that cannot)."""
+        caps = self.client_capabilities.workspace
+        watched = caps.did_change_watched_files if caps else None
+        if not (watched and watched.dynamic_registration):
+            return
+        registration = lsp.Registration(
+            id="gru-lint-pyproject",
+            method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=lsp.DidChangeWatchedFilesRegistrationOptions(
+                watchers=[lsp.FileSystemWatcher(glob_pattern="**/pyproject.toml")]
+            ),
+        )
+        try:
+            await self.client_register_capability_async(lsp.RegistrationParams(registrations=[registration]))
+        except Exception as exc:  # the mtime checks still notice changes
+            log.warning("could not watch pyproject.toml files: %r", exc)
+
     def set_overrides(self, raw) -> None:
         found, problems = options.parse(raw)
         for problem in problems:
@@ -203,22 +150,58 @@ class GruLintServer(LanguageServer):
                 lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=problem)
             )
         self.overrides = found
+        self.reload()
+
+    def reload(self) -> None:
+        """Forget every document's settings and analyse every open document again."""
+        self.projects.clear()
         self._settings.clear()
+        self._reported.clear()
         self.generation += 1
         for key in list(self.entries):
             self.schedule(key, 0)
 
-    def settings_for(self, uri: str):
-        import os
+    def check_project(self) -> None:
+        """Reload when a ``pyproject.toml`` the settings were read from (or looked for)
+        has been created, changed or deleted since: a few ``stat`` calls."""
+        if self.projects.stale():
+            log.info("a pyproject.toml changed: reloading the settings")
+            self.reload()
 
+    @staticmethod
+    def path_of(uri: str) -> Optional[str]:
+        if not uri.startswith("file:"):
+            return None
         from pygls.uris import to_fs_path
 
-        path = to_fs_path(uri) if uri.startswith("file:") else None
-        folder = None if path is None else os.path.dirname(path)
+        return to_fs_path(uri)
+
+    def settings_for(self, uri: str):
+        """The settings of a document: its project's ``[tool.gru-lint]`` (found from its
+        directory upwards, as the command line finds it) and the editor's settings."""
+        import os
+
+        path = self.path_of(uri)
+        folder = os.path.dirname(path) if path else self.workspace.root_path
         if folder not in self._settings:
-            project = options.project_settings(path)
-            self._settings[folder] = options.merge(project, self.overrides)
+            config = None
+            if folder and options.preference(self.overrides) != "editorOnly":
+                found = self.projects.lookup(folder)
+                if found.error is not None:
+                    self.config_error(found.error)
+                config = found.config
+            self._settings[folder] = options.merge(config, self.overrides)
         return self._settings[folder]
+
+    def config_error(self, error) -> None:
+        """Say once that a ``pyproject.toml`` cannot be used (the defaults apply)."""
+        message = f"gru-lint: {error}; using the default settings for the files below it"
+        if message in self._reported:
+            return
+        self._reported.add(message)
+        log.warning("%s", message)
+        self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=message))
+        self.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Error, message=message))
 
     # ------------------------------------------------------------------ snapshots
 
@@ -269,6 +252,7 @@ class GruLintServer(LanguageServer):
 
     async def result(self, key: str) -> Optional[Result]:
         """The analysis of the entry's current text, made now only if not made already."""
+        self.check_project()
         snap = self.snapshot(key)
         entry = self.entries.get(key)
         if snap is None or entry is None:
@@ -278,10 +262,13 @@ class GruLintServer(LanguageServer):
             if old.snapshot.signature != snap.signature:
                 old.snapshot, old.published = snap, None  # same text, newer versions
             return old
+        uri = snap.parts[0].uri if entry.kind == "text" else key
+        settings = self.settings_for(uri)
         generation = self.generation
-        settings = self.settings_for(snap.parts[0].uri if entry.kind == "text" else key)
         loop = asyncio.get_running_loop()
-        analysis = await loop.run_in_executor(self.worker, Analysis, snap.text, settings)
+        analysis = await loop.run_in_executor(
+            self.worker, Analysis, snap.text, settings, None, self.path_of(uri)
+        )
         result = Result(snap, analysis, generation)
         if key in self.entries:
             self.entries[key].result = result
@@ -320,6 +307,7 @@ class GruLintServer(LanguageServer):
                     except asyncio.TimeoutError:
                         self.configuring.set()  # a client that never answers
                     continue
+                self.check_project()
                 entry.dirty = False
                 result = await self.result(key)
                 if result is None or self.entries.get(key) is not entry:
@@ -429,135 +417,6 @@ class GruLintServer(LanguageServer):
             related_information=related or None,
         )
 
-    # ------------------------------------------------------------------ edits
-
-    def workspace_edit(self, snap: Snapshot, new_text: str) -> Optional[lsp.WorkspaceEdit]:
-        texts = snap.split(new_text)
-        if texts is None:
-            return None
-        changes = []
-        for part, text in zip(snap.parts, texts):
-            if text == part.text:
-                continue
-            edits = [
-                lsp.TextEdit(
-                    range=lsp.Range(
-                        start=self.to_client(part, part.lines.position(e.start)),
-                        end=self.to_client(part, part.lines.position(e.end)),
-                    ),
-                    new_text=e.text,
-                )
-                for e in text_edits(part.text, text)
-            ]
-            changes.append((part, edits))
-        if not changes:
-            return None
-        caps = self.client_capabilities.workspace
-        if caps and caps.workspace_edit and caps.workspace_edit.document_changes:
-            return lsp.WorkspaceEdit(
-                document_changes=[
-                    lsp.TextDocumentEdit(
-                        text_document=lsp.OptionalVersionedTextDocumentIdentifier(
-                            uri=part.uri, version=part.version
-                        ),
-                        edits=edits,
-                    )
-                    for part, edits in changes
-                ]
-            )
-        return lsp.WorkspaceEdit(changes={part.uri: edits for part, edits in changes})
-
-    async def code_actions(self, params: lsp.CodeActionParams) -> Optional[List[lsp.CodeAction]]:
-        owner = self.owner(params.text_document.uri)
-        if owner is None:
-            return None
-        key, index = owner
-        result = await self.result(key)
-        if result is None or result.analysis.error is not None:
-            return None
-        snap, analysis = result.snapshot, result.analysis
-        if index >= len(snap.parts) or snap.parts[index].uri != params.text_document.uri:
-            return None
-        only = params.context.only
-
-        def wanted(kind: str) -> bool:
-            return only is None or any(kind == k or kind.startswith(k + ".") for k in only)
-
-        part = snap.parts[index]
-        start = snap.virtual(index, self.from_client(part, params.range.start))
-        end = snap.virtual(index, self.from_client(part, params.range.end))
-        found = {id(d): lsp_diag for p, lsp_diag, d in self.diagnostics(result) if p == index}
-        here = [d for d in analysis.at(start, end) if id(d) in found]
-        actions: List[lsp.CodeAction] = []
-        unsafe = result.analysis.settings.unsafe
-        if wanted(lsp.CodeActionKind.QuickFix):
-            silenced = set()
-            for diag in here:
-                if fixable(diag, unsafe):
-                    new = analysis.quick_fix(diag)
-                    edit = self.workspace_edit(snap, new) if new is not None else None
-                    if edit is not None:
-                        risky = is_unsafe(diag)
-                        actions.append(
-                            lsp.CodeAction(
-                                title=diag.fix.title + (" (unsafe)" if risky else ""),
-                                kind=lsp.CodeActionKind.QuickFix,
-                                diagnostics=[found[id(diag)]],
-                                is_preferred=not risky,
-                                edit=edit,
-                            )
-                        )
-            for diag in here:
-                if (diag.span.line, diag.code) in silenced:
-                    continue
-                silenced.add((diag.span.line, diag.code))
-                noqa = analysis.noqa_edit(diag)
-                edit = self.workspace_edit(snap, apply_edits(analysis.text, [noqa])) if noqa else None
-                if edit is not None:
-                    actions.append(
-                        lsp.CodeAction(
-                            title=f"Disable {diag.code} for this line",
-                            kind=lsp.CodeActionKind.QuickFix,
-                            diagnostics=[found[id(diag)]],
-                            edit=edit,
-                        )
-                    )
-        if wanted(FIX_ALL) and any(fixable(d, unsafe) for d in analysis.diagnostics):
-            loop = asyncio.get_running_loop()
-            fixed = await loop.run_in_executor(self.worker, analysis.fix_all)
-            edit = self.workspace_edit(snap, fixed) if fixed != analysis.text else None
-            if edit is not None:
-                actions.append(
-                    lsp.CodeAction(title="Fix all gru-lint findings", kind=FIX_ALL, edit=edit)
-                )
-        return actions
-
-    async def hover(self, params: lsp.HoverParams) -> Optional[lsp.Hover]:
-        from gru_lint.rules import explain
-
-        owner = self.owner(params.text_document.uri)
-        if owner is None:
-            return None
-        key, index = owner
-        result = await self.result(key)
-        if result is None or index >= len(result.snapshot.parts):
-            return None
-        snap = result.snapshot
-        part = snap.parts[index]
-        pos = snap.virtual(index, self.from_client(part, params.position))
-        shown = [(p, ld, d) for p, ld, d in self.diagnostics(result) if p == index]
-        here = [(ld, d) for _, ld, d in shown if d in result.analysis.at(pos, pos)]
-        if not here:
-            return None
-        blocks = []
-        for lsp_diag, diag in here:
-            doc = explain(diag.code) or ""
-            blocks.append(f"**{diag.code}**: {diag.message}\n\n---\n\n{doc.strip()}")
-        return lsp.Hover(
-            contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value="\n\n---\n\n".join(blocks)),
-            range=here[0][0].range,
-        )
-
 
 def _is_python(doc: lsp.TextDocumentItem) -> bool:
     return doc.language_id in ("python", "", None) or doc.uri.endswith((".py", ".pyi"))
@@ -583,6 +442,7 @@ def create_server(debounce: float = DEBOUNCE) -> GruLintServer:
             await ls.pull_configuration()
         finally:
             ls.configuring.set()
+        await ls.watch_pyproject()
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: GruLintServer, params: lsp.DidChangeConfigurationParams):
@@ -627,16 +487,16 @@ def create_server(debounce: float = DEBOUNCE) -> GruLintServer:
     def notebook_close(ls: GruLintServer, params: lsp.DidCloseNotebookDocumentParams):
         ls.clear(params.notebook_document.uri)
 
-    @server.feature(
+    server.feature(
         lsp.TEXT_DOCUMENT_CODE_ACTION,
         lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL]),
-    )
-    async def code_action(ls: GruLintServer, params: lsp.CodeActionParams):
-        return await ls.code_actions(params)
+    )(GruLintServer.code_actions)
+    server.feature(lsp.TEXT_DOCUMENT_HOVER)(GruLintServer.hover)
 
-    @server.feature(lsp.TEXT_DOCUMENT_HOVER)
-    async def hover(ls: GruLintServer, params: lsp.HoverParams):
-        return await ls.hover(params)
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def watched_files_changed(ls: GruLintServer, params: lsp.DidChangeWatchedFilesParams):
+        if any(change.uri.endswith("pyproject.toml") for change in params.changes):
+            ls.reload()
 
     @server.feature(lsp.SHUTDOWN)
     def shutdown(ls: GruLintServer, *args):
