@@ -127,6 +127,20 @@ def test_values_flow_through_self_attributes_in_a_subclassed_model():
     assert codes(source) == ["GRU001"]
 
 
+def test_an_embedding_keeps_the_batch_of_its_token_ids():
+    source = """
+        import numpy as np
+        import tensorflow as tf
+        tokens = np.random.randint(1, 30, size=(4, 6))
+        embed = tf.keras.layers.Embedding(30, output_dim=8)
+        gru = tf.keras.layers.GRU(16)
+        gru(embed(tokens), initial_state=tf.zeros((64, 16)))
+        gru(embed(tokens), initial_state=tf.zeros((4, 16)))
+        gru(tf.keras.layers.Embedding(30, 8)(tf.keras.Input((None,))), initial_state=tf.zeros((1, 8)))
+    """
+    assert codes(source) == ["GRU003", "GRU002"]
+
+
 def test_other_apis_with_an_initial_state_keyword_stay_silent():
     source = """
         import keras

@@ -75,7 +75,7 @@ def model_class(qualname: str) -> Optional[str]:
 
 def other_layer_class(qualname: str) -> Optional[str]:
     module, _, name = qualname.rpartition(".")
-    if name in ("Dense", "Concatenate") and any(module == m or module.startswith(m + ".")
+    if name in ("Dense", "Concatenate", "Embedding") and any(module == m or module.startswith(m + ".")
                                                 for m in LAYER_MODULES):
         return name
     return None
@@ -582,6 +582,9 @@ class Evaluator(Summaries, NameResolver):
         if name == "Dense":
             units_node = call_argument(node, 0, "units")
             return OtherLayer(name, node, _dim_or_none(self.value(units_node)) if units_node else None)
+        if name == "Embedding":
+            dim_node = call_argument(node, 1, "output_dim")
+            return OtherLayer(name, node, _dim_or_none(self.value(dim_node)) if dim_node else None)
         axis_node = call_argument(node, 0, "axis")
         axis = -1
         if axis_node is not None:
@@ -599,7 +602,10 @@ class Evaluator(Summaries, NameResolver):
         x = self.value(node.args[0])
         if not isinstance(x, Array) or x.shape is None or layer.units is None:
             return UNKNOWN
-        return Array(x.shape[:-1] + (layer.units,), "layer" if x.origin == "input" else x.origin)
+        origin = "layer" if x.origin == "input" else x.origin
+        if layer.name == "Embedding":  # token ids (batch, steps) -> vectors (batch, steps, dim)
+            return Array(x.shape + (layer.units,), origin)
+        return Array(x.shape[:-1] + (layer.units,), origin)
 
     def _call_layer(self, layer: LayerVal, node: ast.Call) -> Value:
         """What ``layer(x)`` returns: the output, and the states with ``return_state``."""

@@ -160,7 +160,7 @@ class LayerVal(Value):
 
 @dataclass(frozen=True)
 class OtherLayer(Value):
-    """A non-recurrent Keras layer whose output shape we can follow (Dense, Concatenate)."""
+    """A non-recurrent Keras layer whose output shape we can follow (Dense, Concatenate, Embedding)."""
 
     name: str
     node: ast.Call
