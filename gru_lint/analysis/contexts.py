@@ -96,6 +96,11 @@ def _method_calls(analysis, func, cls_scope):
                     inst = ev.value(target)
                     if isinstance(inst, Instance) and inst.cls is cls and inst.keras:
                         found.append((c, inst))
+        for c in _calls_by_name(analysis, cls.name, False):  # ``Encoder(16)(x, h)``
+            if isinstance(c.func, ast.Call):
+                inst = ev.value(c.func)
+                if isinstance(inst, Instance) and inst.cls is cls and inst.keras:
+                    found.append((c, inst))
     elif not func.name.startswith("__"):
         for c in _calls_by_name(analysis, func.name, True):
             if isinstance(c.func, ast.Attribute) and c.func.attr == func.name:
