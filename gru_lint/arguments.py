@@ -7,6 +7,8 @@ configuration only where it was given.
 
 from __future__ import annotations
 
+import sys
+
 from gru_lint import __version__
 
 TYPE_CHECKING = False
@@ -72,7 +74,15 @@ def _format_names():
 def build_parser():
     import argparse
 
-    parser = argparse.ArgumentParser(
+    from gru_lint.stdio import write
+
+    class Parser(argparse.ArgumentParser):
+        # argparse drops a failed write of --help or a usage error (a full disk,
+        # a closed pipe's EIO); gru-lint reports it like any other write.
+        def _print_message(self, message, file=None):
+            write(file or sys.stderr, message)
+
+    parser = Parser(
         prog=PROG,
         description="Find (and fix) Keras recurrent-layer initial_state bugs "
         "without running the code.",

@@ -20,6 +20,7 @@ import sys
 
 from gru_lint import __version__
 from gru_lint.config import Settings, code_selected  # noqa: F401  (public names)
+from gru_lint.stdio import StdioError, write, write_bytes
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,43 +31,6 @@ EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
 PROG = "gru-lint"
-
-
-class _StdioError(Exception):
-    """Standard input or output is closed or cannot be written: one line, exit 2."""
-
-
-def _stream_name(stream) -> str:
-    if stream is sys.stderr:
-        return "standard error"
-    return "standard output"
-
-
-def _write(stream, text: str) -> None:
-    if not text:
-        return
-    if stream is None:
-        raise _StdioError(f"{_stream_name(stream)} is closed")
-    try:
-        stream.write(text)
-        stream.flush()
-    except BrokenPipeError:
-        raise
-    except (OSError, ValueError) as exc:  # ENOSPC (/dev/full), EIO, a closed file
-        detail = getattr(exc, "strerror", None) or str(exc)
-        raise _StdioError(f"cannot write to {_stream_name(stream)}: {detail}") from None
-
-
-def _write_bytes(data: bytes) -> None:
-    try:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    except BrokenPipeError:
-        raise
-    except (OSError, ValueError, AttributeError) as exc:
-        detail = getattr(exc, "strerror", None) or str(exc)
-        raise _StdioError(f"cannot write to standard output: {detail}") from None
 
 
 def _plug_closed_fds() -> None:
@@ -181,7 +145,7 @@ def _lint(args) -> int:
         config = _load_config(args)
         args.output_format = _output_format(args, config)
     except (ConfigError, ValueError) as exc:
-        _write(sys.stderr, f"{PROG}: error: {exc}\n")
+        write(sys.stderr, f"{PROG}: error: {exc}\n")
         return EXIT_ERROR
     settings = _settings(args, config)
     if args.max_file_size is not None:
@@ -189,7 +153,7 @@ def _lint(args) -> int:
     paths = list(args.paths)
     use_stdin = paths == ["-"] or (not paths and args.stdin_filename is not None)
     if "-" in paths and len(paths) > 1:
-        _write(
+        write(
             sys.stderr, f"{PROG}: error: '-' (standard input) cannot be combined with other paths\n"
         )
         return EXIT_ERROR
@@ -198,11 +162,11 @@ def _lint(args) -> int:
     if use_stdin:
         stdin = sys.stdin
         if stdin is None or getattr(stdin, "buffer", None) is None:
-            raise _StdioError("standard input is closed")
+            raise StdioError("standard input is closed")
         try:
             stdin_data = stdin.buffer.read()
         except OSError as exc:
-            raise _StdioError(f"cannot read standard input: {exc.strerror or exc}") from None
+            raise StdioError(f"cannot read standard input: {exc.strerror or exc}") from None
     else:
         stdin_data = None
     exclude, default_excludes = _excludes(args, config)
@@ -226,7 +190,7 @@ def _lint(args) -> int:
     except Interrupted as stop:
         return _report_interrupt(stop, settings)
     if not result.checked and not result.errors:
-        _write(sys.stderr, f"{PROG}: warning: no Python files found to check\n")
+        write(sys.stderr, f"{PROG}: warning: no Python files found to check\n")
     return _report(result, settings, args)
 
 
@@ -246,7 +210,7 @@ def _report_interrupt(stop, settings: Settings) -> int:
     else:
         lines.append(f"Stopped by {name}.")
     try:
-        _write(sys.stderr, "".join(line + "\n" for line in lines))
+        write(sys.stderr, "".join(line + "\n" for line in lines))
     except (OSError, ValueError, AttributeError):
         pass
     return 128 + stop.signum
@@ -261,7 +225,7 @@ def _report(result, settings: Settings, args) -> int:
     totals = Totals(outcomes, settings)
     if result.stdin and settings.mode == "fix":
         data = next((o.stdout_data for o in outcomes if o.stdout_data is not None), b"")
-        _write_bytes(data)
+        write_bytes(data)
         findings_stream = sys.stderr  # stdout carries the source
     else:
         findings_stream = sys.stdout
@@ -270,19 +234,19 @@ def _report(result, settings: Settings, args) -> int:
         getattr(fmt, "TEXT", False) and color_wanted(args.color, findings_stream)
     )
     if settings.mode == "diff":
-        _write(sys.stdout, "".join(totals.diffs))
+        write(sys.stdout, "".join(totals.diffs))
     elif args.statistics:
         stats = statistics_lines(outcomes, settings)
-        _write(findings_stream, "".join(line + "\n" for line in stats))
+        write(findings_stream, "".join(line + "\n" for line in stats))
     else:
         report = Report(outcomes, settings, style, result.checked)
-        _write(findings_stream, fmt.render(report))
+        write(findings_stream, fmt.render(report))
 
     lines = list(totals.errors)
     if not args.quiet:
         lines.extend(note for o in outcomes for note in getattr(o, "notes", ()))
         lines.extend(summary_lines(totals, settings, result.checked))
-    _write(sys.stderr, "".join(line + "\n" for line in lines))
+    write(sys.stderr, "".join(line + "\n" for line in lines))
     status = exit_status(totals, settings)
     if status == EXIT_FINDINGS and settings.mode == "fix" and result.stdin:
         # ``--fix -`` (editors): 0 when nothing remains, as ruff; 1 with --exit-non-zero-on-fix.
@@ -305,9 +269,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except BrokenPipeError:
             raise
         except (OSError, ValueError) as exc:
-            raise _StdioError(f"cannot write to standard output: {exc.strerror or exc}") from None
+            raise StdioError(f"cannot write to standard output: {exc.strerror or exc}") from None
         return status
-    except _StdioError as exc:
+    except StdioError as exc:
         _silence_stdout()
         try:
             if sys.stderr is not None:
@@ -333,12 +297,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def _main(argv) -> int:
     if sys.stdout is None:
-        raise _StdioError("standard output is closed")
+        raise StdioError("standard output is closed")
     if sys.stderr is None:
-        raise _StdioError("standard error is closed")
+        raise StdioError("standard error is closed")
     if "--version" in argv:  # the fast path editors and CI probe with (argparse would
         # also swallow a failed write of it)
-        _write(sys.stdout, f"{PROG} {__version__}\n")
+        write(sys.stdout, f"{PROG} {__version__}\n")
         return EXIT_CLEAN
     if argv[:1] == ["server"]:  # the language server (gru_lint.lsp), an optional extra
         from gru_lint.lsp import main as serve

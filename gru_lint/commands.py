@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import sys
 
+from gru_lint.stdio import write
+
 PROG = "gru-lint"
 EXIT_CLEAN = 0
 EXIT_ERROR = 2
-
-
-def write(stream, text: str) -> None:
-    if text:
-        stream.write(text)
-        stream.flush()
 
 
 def _load_rules():

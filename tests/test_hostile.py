@@ -947,6 +947,12 @@ def test_memory_error_is_reported_as_such(tmp_path, monkeypatch, capsys):
          "gru-lint: error: cannot write to standard output: No space left on device"),
         (["--version"], {"stdout": "/dev/full"},
          "gru-lint: error: cannot write to standard output: No space left on device"),
+        (["--help"], {"stdout": "/dev/full"},
+         "gru-lint: error: cannot write to standard output: No space left on device"),
+        (["--list-rules"], {"stdout": "/dev/full"},
+         "gru-lint: error: cannot write to standard output: No space left on device"),
+        (["--explain", "GRU001"], {"stdout": "/dev/full"},
+         "gru-lint: error: cannot write to standard output: No space left on device"),
     ],
 )
 def test_closed_or_full_stdio_is_one_line_and_exit_2(tmp_path, args, redirect, message):
