@@ -6,8 +6,9 @@ files it took with it are run again, each in a process of its own, so that only
 the file that really crashes is reported.
 
 Interrupts: workers ignore SIGINT, so a Ctrl-C (which the terminal sends to the
-whole process group) reaches the main process only. It cancels the files not
-started yet, lets the running ones finish (each write is atomic), and raises
+whole process group) reaches the main process only, where it is recorded and acted
+on between files or while waiting for a worker, never in the middle of an import
+or a write. It cancels the files not started yet, lets the running ones finish (each write is atomic), and raises
 :class:`Interrupted` with the outcomes gathered so far, so the caller can say what
 was already rewritten. SIGTERM does the same and also terminates the workers; and
 a worker whose parent is gone (killed with SIGKILL, say) exits by itself, so no
@@ -76,31 +77,70 @@ def _worker_init(parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
-class _SigtermRaises:
-    """While running: SIGTERM raises in the main thread, so the pool is shut down."""
+class _Signals:
+    """While running, SIGINT and SIGTERM only record that they came (in the main thread).
+
+    Nothing is raised in the middle of an import, a write or the pool's own
+    bookkeeping: the run checks :meth:`pending` between files and while it waits for a
+    worker, and stops there. A worker forked before its initializer ran inherits this
+    handler, so a Ctrl-C sent to the whole group cannot kill it half-started either.
+    """
+
+    signum = 0
 
     def __enter__(self):
         import signal
         import threading
 
-        self.old = None
+        self.old = {}
+        type(self).signum = 0
         if threading.current_thread() is threading.main_thread():
 
             def handler(signum, frame):
-                raise _Terminate()
+                if not _Signals.signum:
+                    _Signals.signum = signum
 
-            try:
-                self.old = signal.signal(signal.SIGTERM, handler)
-            except (ValueError, OSError):  # pragma: no cover - not the main thread
-                self.old = None
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                try:
+                    self.old[sig] = signal.signal(sig, handler)
+                except (ValueError, OSError):  # pragma: no cover - not the main thread
+                    pass
         return self
 
     def __exit__(self, *exc):
         import signal
 
-        if self.old is not None:
-            signal.signal(signal.SIGTERM, self.old)
+        for sig, old in self.old.items():
+            signal.signal(sig, old)
+        type(self).signum = 0
         return False
+
+    @classmethod
+    def pending(cls) -> BaseException:
+        """The signal that came, as the exception the run stops with (or None)."""
+        import signal
+
+        if not cls.signum:
+            return None
+        return _Terminate() if cls.signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def _check_signals() -> None:
+    stop = _Signals.pending()
+    if stop is not None:
+        raise stop
+
+
+def _wait(future):
+    """The future's result; a signal that comes while waiting is raised here."""
+    from concurrent.futures import TimeoutError as Timeout
+
+    while True:
+        _check_signals()
+        try:
+            return future.result(timeout=0.05)
+        except Timeout:
+            continue
 
 
 def _signum(exc: BaseException) -> int:
@@ -149,7 +189,7 @@ def _run_in_pool(tasks: List[Task], workers: int):
         futures = [executor.submit(run_task_serialized, t) for t in tasks]
         for task, future in zip(tasks, futures):
             try:
-                result = future.result().load()
+                result = _wait(future).load()
             except Exception as exc:  # e.g. BrokenProcessPool when a worker dies
                 result = exc
             done.append(result)
@@ -210,13 +250,18 @@ def _interrupted_task(task: Task, done: List[Outcome], exc: BaseException):
 
 def run_tasks(tasks: List[Task], jobs: int) -> List[Outcome]:
     """Every task's outcome. Raises :class:`Interrupted` on SIGINT/SIGTERM."""
-    with _SigtermRaises():
-        return _run_tasks(tasks, cap_jobs(jobs))
+    with _Signals():
+        outcomes = _run_tasks(tasks, cap_jobs(jobs))
+        stop = _Signals.pending()  # came after the last file: still an interrupted run
+        if stop is not None:
+            raise Interrupted(_unique(outcomes), _signum(stop))
+        return outcomes
 
 
 def _run_serial(tasks: List[Task], outcomes: List[Outcome]) -> List[Outcome]:
     for task in tasks:
         try:
+            _check_signals()
             outcomes.append(run_task(task))
         except (KeyboardInterrupt, _Terminate) as exc:
             raise _interrupted_task(task, outcomes, exc) from None

@@ -1099,3 +1099,51 @@ def test_readme_guarantees_state_the_limits_in_force():
     assert config.DEFAULT_MAX_FILE_SIZE == 10 * 2**20 and "default 10 MiB" in section
     assert cache_mod.MAX_ENTRY_BYTES == 16 * 2**20 and "capped at 16 MiB" in section
     assert pool.JOBS_PER_CPU == 2 and "capped at twice" in section
+
+
+def _fake_tasks(n):
+    from types import SimpleNamespace
+
+    return [SimpleNamespace(display=f"f{i}.py", path=None, settings=SimpleNamespace(mode="check"))
+            for i in range(n)]
+
+
+@pytest.mark.parametrize("signum, expected", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_during_a_file_stops_the_run_after_that_file(monkeypatch, signum, expected):
+    # The signal lands in the middle of a file's work (an import, a write): that work
+    # is not cut short; the run stops before the next file, with what it did so far.
+    from gru_lint import pool
+    from gru_lint.worker import Outcome
+
+    ran = []
+
+    def run_task(task):
+        if not ran:
+            os.kill(os.getpid(), signum)
+            for _ in range(1000):  # the handler has run by now; nothing was raised here
+                pass
+        ran.append(task.display)
+        return Outcome(task.display)
+
+    monkeypatch.setattr(pool, "run_task", run_task)
+    with pytest.raises(pool.Interrupted) as stop:
+        pool.run_tasks(_fake_tasks(3), jobs=1)
+    assert ran == ["f0.py"]
+    assert [o.display for o in stop.value.outcomes] == ["f0.py"]
+    assert 128 + stop.value.signum == expected
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
+
+
+def test_a_signal_after_the_last_file_is_still_an_interrupted_run(monkeypatch):
+    from gru_lint import pool
+    from gru_lint.worker import Outcome
+
+    def run_task(task):
+        if task.display == "f1.py":
+            os.kill(os.getpid(), signal.SIGINT)
+        return Outcome(task.display)
+
+    monkeypatch.setattr(pool, "run_task", run_task)
+    with pytest.raises(pool.Interrupted) as stop:
+        pool.run_tasks(_fake_tasks(2), jobs=1)
+    assert [o.display for o in stop.value.outcomes] == ["f0.py", "f1.py"]
