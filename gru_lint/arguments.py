@@ -51,18 +51,12 @@ def _size(value: str) -> int:
     """Bytes, with an optional k/M/G suffix (powers of 1024); 0 means no limit."""
     import argparse
 
-    text = value.strip()
-    factor = 1
-    if text[-1:].lower() in ("k", "m", "g"):
-        factor = 1024 ** ("kmg".index(text[-1].lower()) + 1)
-        text = text[:-1]
+    from gru_lint.config import parse_size
+
     try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a size: {value!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return n * factor
+        return parse_size(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _format_names():

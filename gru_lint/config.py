@@ -102,3 +102,24 @@ def code_selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bo
         selected = 0
     ignored = max((len(p) for p in ignore if code.startswith(p)), default=-1)
     return ignored < selected
+
+
+def parse_size(value) -> int:
+    """Bytes from ``1048576``, ``"512k"``, ``"10M"`` or ``"1G"`` (powers of 1024); 0 means no limit."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        n, factor = value, 1
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        factor = 1
+        if text[-1:].lower() in ("k", "m", "g"):
+            factor = 1024 ** ("kmg".index(text[-1].lower()) + 1)
+            text = text[:-1]
+        try:
+            n = int(text)
+        except ValueError:
+            raise ValueError(f"not a size: {value!r}") from None
+    else:
+        raise ValueError(f"not a size: {value!r}")
+    if n < 0:
+        raise ValueError("must not be negative")
+    return n * factor

@@ -158,6 +158,15 @@ def _per_file_ignores(path, key, value) -> Dict[str, List[str]]:
     }
 
 
+def _max_file_size(path, key, value) -> int:
+    from gru_lint.config import parse_size
+
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise ConfigError(path, key, f'{exc} (bytes, or a string such as "512k" or "10M")') from None
+
+
 def _output_format(path, key, value) -> str:
     from gru_lint.output import FORMATS
 
@@ -177,6 +186,7 @@ CHECKS = {
     "keras-version": _keras,
     "cache-dir": _cache_dir,
     "jobs": _jobs,
+    "max-file-size": _max_file_size,
     "output-format": _output_format,
 }
 
@@ -234,7 +244,7 @@ def settings(
     the file's ``select``; ``extend_select`` and the file's ``extend-select`` add to either;
     ``ignore`` adds to the file's ``ignore``; ``unsafe`` and ``keras_version``, when given,
     replace the file's ``unsafe-fixes`` and ``keras-version``."""
-    from gru_lint.config import Settings
+    from gru_lint.config import DEFAULT_MAX_FILE_SIZE, Settings
 
     conf = config.get if config is not None else (lambda key, default=None: default)
     chosen = tuple(select) or tuple(conf("select", ()))
@@ -249,4 +259,5 @@ def settings(
         show_source=show_source,
         per_file_ignores=per_file_ignores(config),
         keras_version=keras_version or conf("keras-version", "auto"),
+        max_file_size=conf("max-file-size", DEFAULT_MAX_FILE_SIZE),
     )

@@ -158,3 +158,23 @@ def test_keras_version_accepts_numbers(capsys):
     put("a.py", THREE)
     config("keras-version = 3\n")
     assert run(capsys)[0] == 1
+
+
+def test_max_file_size_key(capsys):
+    put("a.py", THREE + "#" * 2000 + "\n")
+    config('max-file-size = "1k"\n')
+    code, out, err = run(capsys)
+    assert code == 2 and "a.py" in err and "--max-file-size" in err and out == ""
+    config("max-file-size = 0\n")  # no limit
+    assert run(capsys)[0] == 1
+    config('max-file-size = "1k"\n')
+    assert run(capsys, "--max-file-size", "1M")[0] == 1  # the flag wins
+
+
+@pytest.mark.parametrize("value", ["'big'", "-1", "true", "'1x'"])
+def test_max_file_size_errors(capsys, value):
+    put("a.py", THREE)
+    config(f"max-file-size = {value}\n")
+    code, out, err = run(capsys)
+    assert (code, out) == (2, "")
+    assert "pyproject.toml: [tool.gru-lint] max-file-size: " in err
