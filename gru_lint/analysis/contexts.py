@@ -20,7 +20,6 @@ import re
 from bisect import bisect_right
 from typing import Callable, List
 
-from gru_lint.analysis import scopes as sc
 from gru_lint.analysis.values import UNKNOWN, Instance, Opaque, Seq, UserDefined
 from gru_lint.diagnostics import Diagnostic, Related
 
@@ -138,41 +137,16 @@ def _calls_by_name(analysis, name: str, dotted: bool) -> List[ast.Call]:
         if (before == ".") == dotted and not (before.isalnum() or before == "_"):
             lines.add(bisect_right(starts, m.start()))
     calls = []
-    for stmt, scope in _statements_on(analysis, lines):
+    index = analysis.index
+    stmt_of = analysis.__dict__.setdefault("_stmt_of", {})
+    for stmt, scope, _block in index.statements_on(lines):
         analysis.scopes.register_statement(stmt, scope)
-        for root in sc.header_expressions(stmt):
-            for node in ast.walk(root):
-                if isinstance(node, ast.Call):
-                    calls.append(node)
-                    analysis.__dict__.setdefault("_stmt_of", {})[id(node)] = stmt
+        for node in index.calls(stmt):
+            calls.append(node)
+            stmt_of[id(node)] = stmt
     memo[key] = calls
     return calls
 
 
 def _statement_of(analysis, call):
     return analysis.__dict__.get("_stmt_of", {}).get(id(call))
-
-
-def _statements_on(analysis, lines):
-    if not lines:
-        return []
-    index = analysis.__dict__.get("_stmts_by_line")
-    if index is None:
-        index = {}
-        for stmt, scope, _ in analysis.scopes.statements:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                continue
-            end = stmt.end_lineno
-            body = getattr(stmt, "body", None)
-            if isinstance(body, list) and body:
-                end = max(stmt.lineno, body[0].lineno - 1)
-            for line in range(stmt.lineno, end + 1):
-                index.setdefault(line, []).append((stmt, scope))
-        analysis._stmts_by_line = index
-    out, seen = [], set()
-    for line in sorted(lines):
-        for stmt, scope in index.get(line, ()):
-            if id(stmt) not in seen:
-                seen.add(id(stmt))
-                out.append((stmt, scope))
-    return out

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import ast
 import re
-from bisect import bisect_right
 from functools import cached_property
 from typing import List
 
 from gru_lint.analysis import scopes as sc
+from gru_lint.analysis.index import StatementIndex, header_lines
 from gru_lint.analysis.source import SourceText
 from gru_lint.analysis.infer import Evaluator, call_argument, layer_class
 from gru_lint.analysis.sites import (  # noqa: F401 (re-exported for the rules)
@@ -52,6 +52,7 @@ class FileAnalysis:
         self.keras = KERAS_VERSIONS[keras_version]
         self.scopes = sc.build_scopes(tree, source)
         self.positions = SourceText(source)
+        self.index = StatementIndex(source, self.positions.starts, self.scopes)
         self.evaluator = Evaluator(self.scopes, self.positions)
         self.state_calls: List[StateCall] = []
         self.model_state_calls: List[ModelStateCall] = []
@@ -72,7 +73,7 @@ class FileAnalysis:
         sub = object.__new__(FileAnalysis)
         sub.__dict__.update({k: v for k, v in self.__dict__.items()
                              if k in ("source", "tree", "keras_version", "keras", "scopes",
-                                      "positions")})
+                                      "positions", "index")})
         sub.evaluator = Evaluator(self.scopes, self.positions, self.evaluator.flow)
         sub.evaluator.frame = frame
         for name in ("state_calls", "model_state_calls", "constructor_states", "unpackings",
@@ -111,7 +112,7 @@ class FileAnalysis:
         seen = set()
         hits = self._lines_matching(_SITE_PATTERN)
         for stmt, scope, block in self.scopes.statements:
-            lines = _header_lines(stmt)
+            lines = header_lines(stmt)
             if lines is None:
                 continue
             if not _is_call_unpacking(stmt) and not any(line in hits for line in lines):
@@ -121,28 +122,23 @@ class FileAnalysis:
             layer_names.update(self._layer_names(stmt))
         if layer_names:
             wanted = re.compile("|".join(re.escape(f"{name}(") for name in sorted(layer_names)))
-            hits = self._lines_matching(wanted)
-            for stmt, scope, block in self.scopes.statements:
-                lines = _header_lines(stmt)
-                if id(stmt) not in seen and lines is not None and any(line in hits for line in lines):
+            for stmt, scope, block in self.index.statements_on(self._lines_matching(wanted)):
+                if id(stmt) not in seen:
                     self._examine(stmt, scope, block, calls)
         if any(self._is_stateful(c) for c in self._stateful_candidates):
             for node in calls:
                 self._visit_stateful_call(node)
 
-    def _lines_matching(self, pattern) -> set:
+    def _lines_matching(self, pattern) -> frozenset:
         """The 1-based lines on which ``pattern`` matches, from one scan of the source."""
-        starts = self.positions.starts
-        return {bisect_right(starts, m.start()) for m in pattern.finditer(self.source)}
+        return self.index.lines_matching(pattern)
 
     def _examine(self, stmt, scope, block, calls):
         self.examined.append((stmt, scope, block))
         self.scopes.register_statement(stmt, scope)
-        for root in sc.header_expressions(stmt):
-            for node in ast.walk(root):
-                if isinstance(node, ast.Call):
-                    calls.append(node)
-                    self._visit_call(node)
+        for node in self.index.calls(stmt):
+            calls.append(node)
+            self._visit_call(node)
         if _is_call_unpacking(stmt):
             self._visit_unpacking(stmt)
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
@@ -252,17 +248,6 @@ class FileAnalysis:
     def plans(self):
         """Each state call lined up with what its layer expects (``states.Plan``)."""
         return tuple(plan_for(call) for call in self.state_calls)
-
-
-def _header_lines(stmt: ast.stmt):
-    """The lines of a statement, or of a compound statement's header; None for defs."""
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return None
-    end = stmt.end_lineno
-    body = getattr(stmt, "body", None)
-    if isinstance(body, list) and body:
-        end = max(stmt.lineno, body[0].lineno - 1)
-    return range(stmt.lineno, end + 1)
 
 
 def _is_call_unpacking(stmt) -> bool:

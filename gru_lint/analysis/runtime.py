@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Dict, List, Tuple
 
@@ -39,35 +38,18 @@ def method_calls(analysis, method: str) -> List[MethodCall]:
 
 
 def _collect(analysis) -> Dict[str, List[MethodCall]]:
-    source = analysis.source
-    if not _PATTERN.search(source):
+    if not _PATTERN.search(analysis.source):
         return {}
-    starts = analysis.positions.starts
-    lines = {bisect_right(starts, m.start()) for m in _PATTERN.finditer(source)}
+    index = analysis.index
     out: Dict[str, List[MethodCall]] = {}
-    for stmt, scope, _block in analysis.scopes.statements:
-        span = _header_lines(stmt)
-        if span is None or not any(line in lines for line in span):
-            continue
+    for stmt, scope, _block in index.statements_on(index.lines_matching(_PATTERN)):
         analysis.scopes.register_statement(stmt, scope)
-        for root in sc.header_expressions(stmt):
-            for node in ast.walk(root):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                        and node.func.attr in METHODS):
-                    receiver = analysis.value(node.func.value)
-                    out.setdefault(node.func.attr, []).append(
-                        MethodCall(node, node.func.attr, receiver, stmt))
+        for node in index.calls(stmt):
+            if isinstance(node.func, ast.Attribute) and node.func.attr in METHODS:
+                receiver = analysis.value(node.func.value)
+                out.setdefault(node.func.attr, []).append(
+                    MethodCall(node, node.func.attr, receiver, stmt))
     return out
-
-
-def _header_lines(stmt: ast.stmt):
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return None
-    end = stmt.end_lineno
-    body = getattr(stmt, "body", None)
-    if isinstance(body, list) and body:
-        end = max(stmt.lineno, body[0].lineno - 1)
-    return range(stmt.lineno, end + 1)
 
 
 def keyword(call: ast.Call, name: str):
@@ -109,8 +91,8 @@ def _subclass_calls(analysis) -> List[SubclassCall]:
     from gru_lint.analysis.values import UserDefined
 
     out = []
-    for node in ast.walk(analysis.tree):
-        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+    for node in _keyword_calls(analysis, "initial_state"):
+        if not isinstance(node.func, ast.Name):
             continue
         kw = keyword(node, "initial_state")
         if kw is None:
@@ -129,6 +111,18 @@ def _subclass_calls(analysis) -> List[SubclassCall]:
         if method is not None:
             out.append(SubclassCall(node, kw, cls.node, method))
     return out
+
+
+def _keyword_calls(analysis, name: str) -> List[ast.Call]:
+    """The calls, in source order, of the statements whose text holds ``name``: every call
+    that can pass ``name=`` (a call outside any statement's header, in a decorator or a
+    default value, has no scope the evaluator knows). The statements are registered."""
+    index = analysis.index
+    found = []
+    for stmt, scope, _block in index.statements_on(index.lines_matching(re.compile(re.escape(name)))):
+        analysis.scopes.register_statement(stmt, scope)
+        found.extend(index.calls(stmt))
+    return found
 
 
 def _is_keras_model_class(analysis, cls: ast.ClassDef, ref: ast.AST) -> bool:
@@ -244,6 +238,7 @@ def keras2_names(analysis) -> bool:
 
 # -- functional models -------------------------------------------------------------------
 _MAX_CHAIN = 12
+_MODEL_CALL = re.compile(r"Model\(")
 
 
 def produced_by(analysis, node: ast.AST, targets) -> "ast.Call | None":
@@ -293,18 +288,12 @@ def model_constructions(analysis) -> List[ast.Call]:
 
     found = []
     if "Model(" in analysis.source:
-        starts = analysis.positions.starts
-        lines = {bisect_right(starts, m.start()) for m in re.finditer(r"Model\(", analysis.source)}
-        for stmt, scope, _block in analysis.scopes.statements:
-            span = _header_lines(stmt)
-            if span is None or not any(line in lines for line in span):
-                continue
+        index = analysis.index
+        for stmt, scope, _block in index.statements_on(index.lines_matching(_MODEL_CALL)):
             analysis.scopes.register_statement(stmt, scope)
-            for root in sc.header_expressions(stmt):
-                for node in ast.walk(root):
-                    if isinstance(node, ast.Call):
-                        qualname = analysis.evaluator.qualname(node.func)
-                        if qualname is not None and model_class(qualname) == "Model":
-                            found.append(node)
+            for node in index.calls(stmt):
+                qualname = analysis.evaluator.qualname(node.func)
+                if qualname is not None and model_class(qualname) == "Model":
+                    found.append(node)
     analysis._runtime_models = found
     return found

@@ -27,6 +27,9 @@ _KERAS_BASE_MODULES = ("keras", "keras.models", "keras.layers", "keras.src.model
                        "keras.engine", "keras.src.engine")
 _CALL_KEYWORDS = frozenset({"training", "mask"})  # Keras passes these only if call() takes them
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+# What holds statements (a ``return``, ``global``, ``nonlocal``): statements, handlers, cases.
+_STATEMENT_NODES = tuple(t for t in (ast.stmt, ast.excepthandler, getattr(ast, "match_case", None))
+                         if t is not None)
 
 
 @dataclass(frozen=True)
@@ -113,8 +116,10 @@ class Summaries:
         return detach(values[0] if len(values) == 1 else join(values))
 
     def returns_of(self, func):
-        """The ``return`` statements of a plain function; None when it cannot be summarised."""
-        memo = self.__dict__.setdefault("_returns_memo", {})
+        """The ``return`` statements of a plain function; None when it cannot be summarised.
+
+        Syntax only: memoised per file (on the scopes every call's evaluator shares)."""
+        memo = self.scopes.__dict__.setdefault("_returns_memo", {})
         key = id(func)
         if key not in memo:
             memo[key] = self._returns(func)
@@ -126,6 +131,11 @@ class Summaries:
         for decorator in func.decorator_list:
             if not (isinstance(decorator, ast.Name) and decorator.id == "staticmethod"):
                 return None  # tf.function and friends keep the value, but others need not
+        # ``yield`` and ``await`` are expressions: only a function whose text holds one
+        # needs its expressions walked; the others' statements are enough.
+        text = self.source.segment(func)
+        walk_all = text is None or "yield" in text or "await" in text
+        wanted = None if walk_all else _STATEMENT_NODES
         returns = []
         stack = list(func.body)
         while stack:
@@ -137,7 +147,10 @@ class Summaries:
                     return None
                 returns.append(node)
             if not isinstance(node, _SCOPE_NODES):
-                stack.extend(ast.iter_child_nodes(node))
+                if wanted is None:
+                    stack.extend(ast.iter_child_nodes(node))
+                else:
+                    stack.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, wanted))
         return returns or None
 
     def bind_call(self, func, call: ast.Call, instance: Optional[Instance]) -> Optional[Frame]:
