@@ -17,6 +17,7 @@ the cells.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional, Tuple
@@ -67,6 +68,7 @@ def _severity(code: str) -> lsp.DiagnosticSeverity:
     return lsp.DiagnosticSeverity.Warning
 
 
+@functools.lru_cache(maxsize=None)
 def _rule_href(code: str) -> Optional[str]:
     """The rule's module, whose docstring is its documentation (``gru-lint --explain``)."""
     import pathlib
@@ -282,9 +284,10 @@ class GruLintServer(Actions, LanguageServer):
             return
         now = asyncio.get_running_loop().time()
         if delay is None:
-            # Debounce bursts only: the first edit after a pause is analysed at once; edits
-            # that follow it closely wait until ``debounce`` seconds pass without one.
-            delay = self.debounce if now - entry.changed_at < self.debounce else 0.0
+            # Debounce bursts only: an edit made while nothing is pending is analysed at
+            # once (the time the user waits is the analysis alone); edits made during an
+            # analysis are taken together once ``debounce`` seconds pass without one.
+            delay = 0.0
         entry.dirty = True
         entry.changed_at = now
         if entry.task is None or entry.task.done():
@@ -310,6 +313,7 @@ class GruLintServer(Actions, LanguageServer):
                 self.check_project()
                 entry.dirty = False
                 result = await self.result(key)
+                delay = self.debounce  # what comes in meanwhile is a burst
                 if result is None or self.entries.get(key) is not entry:
                     return
                 if result.snapshot.signature != self.signature(key):
@@ -318,7 +322,6 @@ class GruLintServer(Actions, LanguageServer):
                     entry.dirty = True  # the settings changed meanwhile
                     continue
                 self.publish(entry, result)
-                delay = self.debounce
         except Exception as exc:  # a bug must not stop the server
             log.exception("analysis failed")
             self.window_log_message(
