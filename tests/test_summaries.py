@@ -145,3 +145,22 @@ def test_a_subclassed_model_call_forwarding_a_wrong_state():
             "Decoder(16)(x, np.zeros((2, 32)))\n")
     # an instance called where it is built is followed too
     assert found(body) == [(8, "GRU002"), (11, "GRU002")]
+
+
+def test_arguments_passed_on_by_a_function_are_followed_one_level_up():
+    body = ENCODER + (
+        "encoder = Encoder(100, 8, 64, 2)\n"
+        "def train_step(inp, enc_hidden):\n"
+        "    enc_output, enc_hidden = encoder(inp, enc_hidden)\n"
+        "    return enc_output\n"
+        "def unknown_step(inp, enc_hidden):\n"
+        "    return encoder(inp, enc_hidden)\n"
+        "train_step(np.zeros((2, 5)), np.zeros((2, 32)))\n"
+        "train_step(np.zeros((2, 5)), np.zeros((2, 64)))\n"
+        "out, _ = encoder(np.zeros((2, 5)), np.zeros((2, 16)))\n"
+    )
+    lines = ENCODER.count("\n")
+    diags = check_source(PRELUDE + textwrap.dedent(body))
+    assert found(body) == [(lines + 7, "GRU002"), (lines + 9, "GRU002")]
+    outer = next(d for d in diags if d.line - PRELUDE.count("\n") == lines + 7)
+    assert [r.span.line - PRELUDE.count("\n") for r in outer.related][:2] == [lines + 3, 11]

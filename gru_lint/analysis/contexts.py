@@ -6,7 +6,10 @@ nothing on its own: its parameters are unknown. Called as
 For every function (or method) of the file that holds a site and is called with
 arguments that say something, the rules run once more on the function's own
 statements, evaluated in the frame of that call; a finding the function does not
-have on its own is reported at the call, with a note at the line inside.
+have on its own is reported at the call, with a note at the line inside. A call
+made inside another function (``def train_step(x, hidden): ... encoder(x, hidden)``)
+is also evaluated in the frames of that function's own calls, one level up, and a
+finding only they prove is reported there.
 
 Only calls found by name are looked at (``name(``, ``.method(``, and instances
 bound to a name or a ``self.`` attribute), so files without such calls cost
@@ -29,21 +32,49 @@ MAX_CALLS = 20  # calls followed per function
 def caller_findings(analysis, base: List[Diagnostic], run: Callable) -> List[Diagnostic]:
     known = {(d.span, d.code) for d in base}
     out: List[Diagnostic] = []
+    ev = analysis.evaluator
+
+    def report(func, frame, where: ast.Call, notes, skip=frozenset()):
+        sub = analysis.within(func, frame)
+        reported = set()
+        for diag in run(sub):
+            if (diag.span, diag.code) in known or (diag.span, diag.code) in skip:
+                continue
+            reported.add((diag.span, diag.code))
+            note = Related(f"inside `{func.name}`, with the arguments of this call", diag.span)
+            out.append(Diagnostic(diag.code, diag.message, analysis.span(where), None,
+                                  tuple(notes) + (note,) + tuple(diag.related)))
+        return reported
+
     for func, calls in _called_functions(analysis):
         for call, instance in calls[:MAX_CALLS]:
-            ev = analysis.evaluator
             frame = ev.bind_call(func, call, instance)
-            if frame is None or not _informative(frame):
+            if frame is None:
                 continue
-            sub = analysis.within(func, frame)
-            for diag in run(sub):
-                if (diag.span, diag.code) in known:
+            direct = report(func, frame, call, ()) if _informative(frame) else set()
+            # ``def train_step(x, hidden): ... encoder(x, hidden)``: the arguments come
+            # from the calls of the function holding this call, one level up.
+            outer, outer_scope = _enclosing_function(analysis, call)
+            if outer is None or outer is func:
+                continue
+            for outer_call, outer_instance in _calls_of(analysis, outer, outer_scope)[:MAX_CALLS]:
+                outer_frame = ev.bind_call(outer, outer_call, outer_instance)
+                if outer_frame is None or not _informative(outer_frame):
                     continue
-                note = Related(f"inside `{func.name}`, with the arguments of this call",
-                               diag.span)
-                out.append(Diagnostic(diag.code, diag.message, analysis.span(call), None,
-                                      (note,) + tuple(diag.related)))
+                inner = ev.run_in(outer_frame, ev.bind_call, func, call, instance)
+                if inner is None or not _informative(inner):
+                    continue
+                note = Related(f"inside `{outer.name}`, which passes them on here",
+                               analysis.span(call))
+                report(func, inner, outer_call, (note,), direct)
     return out
+
+
+def _enclosing_function(analysis, call):
+    scope = analysis.__dict__.get("_scope_of", {}).get(id(call))
+    if scope is not None and isinstance(scope.node, ast.FunctionDef):
+        return scope.node, scope
+    return None, None
 
 
 def _informative(frame) -> bool:
@@ -65,16 +96,20 @@ def _called_functions(analysis):
         return []
     result = []
     for func, scope in holders.values():
-        parent = scope.parent
-        if parent is not None and parent.is_class:
-            calls = _method_calls(analysis, func, parent)
-        else:
-            calls = [(c, None) for c in _calls_by_name(analysis, func.name, False)
-                     if isinstance(c.func, ast.Name) and c.func.id == func.name
-                     and _is(analysis.evaluator.value(c.func), func)]
+        calls = _calls_of(analysis, func, scope)
         if calls:
             result.append((func, calls))
     return result
+
+
+def _calls_of(analysis, func, scope):
+    """[(call, instance or None)]: the calls of ``func`` (whose scope is ``scope``) found by name."""
+    parent = scope.parent
+    if parent is not None and parent.is_class:
+        return _method_calls(analysis, func, parent)
+    return [(c, None) for c in _calls_by_name(analysis, func.name, False)
+            if isinstance(c.func, ast.Name) and c.func.id == func.name
+            and _is(analysis.evaluator.value(c.func), func)]
 
 
 def _is(value, node) -> bool:
@@ -139,11 +174,13 @@ def _calls_by_name(analysis, name: str, dotted: bool) -> List[ast.Call]:
     calls = []
     index = analysis.index
     stmt_of = analysis.__dict__.setdefault("_stmt_of", {})
+    scope_of = analysis.__dict__.setdefault("_scope_of", {})
     for stmt, scope, _block in index.statements_on(lines):
         analysis.scopes.register_statement(stmt, scope)
         for node in index.calls(stmt):
             calls.append(node)
             stmt_of[id(node)] = stmt
+            scope_of[id(node)] = scope
     memo[key] = calls
     return calls
 
