@@ -50,6 +50,22 @@ class Change:
     node: Optional[ast.AST] = None  # the call, the AugAssign, the target
 
 
+@dataclass(frozen=True)
+class Carried:
+    """The value a name has at the start of one iteration of the ``for`` loop ``stmt``."""
+
+    stmt: ast.For
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A ``for`` loop that changes the name: ``end`` (from ``Carried``) runs once per item."""
+
+    before: Tuple[object, ...]
+    stmt: ast.For
+    end: Tuple[object, ...]
+
+
 class _Found(Exception):
     def __init__(self, defs):
         super().__init__()
@@ -96,6 +112,9 @@ class _Events:
     def within(self, stmt) -> bool:
         i = bisect_right(self.lines, stmt.end_lineno)
         return i > 0 and self.lines[i - 1] >= stmt.lineno
+
+    def within_block(self, block) -> bool:
+        return any(self.within(s) for s in block)
 
 
 class Flow:
@@ -209,7 +228,7 @@ class _Walk:
         if isinstance(stmt, ast.If):
             return _merge(self.block(stmt.body, defs), self.block(stmt.orelse, defs))
         if isinstance(stmt, _LOOPS):
-            return None  # the loop binds or changes the name: unknown after it
+            return self._loop(stmt, defs, own)
         if isinstance(stmt, _WITHS):
             return self.block(stmt.body, None if own else defs)
         if isinstance(stmt, _TRIES):
@@ -219,6 +238,17 @@ class _Walk:
         for event in own:
             defs = self._apply(event, defs)
         return defs
+
+    def _loop(self, stmt, defs, own):
+        """After a loop that binds or changes the name: a ``Loop`` the evaluator may unroll."""
+        if not isinstance(stmt, ast.For) or own or defs is None or defs == _DEAD:
+            return None
+        if self.events.within_block(stmt.orelse) or _jumps(stmt.body):
+            return None
+        end = self.block(stmt.body, (Carried(stmt),))
+        if end is None or end == _DEAD:
+            return None
+        return (Loop(defs, stmt, end),)
 
     @staticmethod
     def _apply(event, defs):
@@ -258,7 +288,10 @@ class _Walk:
             # (it may come from the previous one); bindings earlier in the same
             # iteration are still followed.
             head = None if self.events.within(stmt) else defs
+            target = _loop_target(stmt, self.events)
             if _block_contains(stmt.body, pos):
+                if target is not None:
+                    head = (target,)  # bound afresh at the top of every iteration
                 self.block(stmt.body, head)
             elif _block_contains(stmt.orelse, pos):
                 self.block(stmt.orelse, head)
@@ -290,6 +323,35 @@ class _Walk:
                 raise _Found(None)
             self.block(stmt.finalbody, defs)
         raise _Found(None)
+
+
+def _loop_target(stmt, events):
+    """The binding a ``for`` statement's target makes of the name, if it makes one."""
+    if not isinstance(stmt, (ast.For, ast.AsyncFor)):
+        return None
+    for event in events.by_node.get(id(stmt), ()):
+        if not isinstance(event, Change) and event.kind == "for":
+            return event
+    return None
+
+
+def _jumps(body) -> bool:
+    """Whether a loop body holds a ``break`` or ``continue`` of its own."""
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Break, ast.Continue)):
+            return True
+        if isinstance(node, _LOOPS):
+            stack.extend(node.orelse)
+        elif not isinstance(node, _DEFS) and isinstance(node, ast.stmt):
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                stack.extend(getattr(node, field, ()) or ())
+            for case in getattr(node, "cases", ()) or ():
+                stack.extend(case.body)
+        elif isinstance(node, ast.excepthandler):
+            stack.extend(node.body)
+    return False
 
 
 def _in_body(stmt, pos: Pos) -> bool:

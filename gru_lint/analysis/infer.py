@@ -12,7 +12,9 @@ import ast
 from typing import Dict, Optional, Tuple
 
 from gru_lint.analysis import scopes as sc
+from gru_lint.analysis.arrays import ArrayFunctions
 from gru_lint.analysis.flow import Flow
+from gru_lint.analysis.iteration import Iteration
 from gru_lint.analysis.names import NameResolver
 from gru_lint.analysis.source import SourceText
 from gru_lint.analysis.summaries import Summaries
@@ -81,7 +83,7 @@ def other_layer_class(qualname: str) -> Optional[str]:
     return None
 
 
-class Evaluator(Summaries, NameResolver):
+class Evaluator(Iteration, ArrayFunctions, Summaries, NameResolver):
     def __init__(self, scopes: sc.ScopeBuilder, source: SourceText, flow: Optional[Flow] = None):
         self.scopes = scopes
         self.source = source
@@ -170,31 +172,6 @@ class Evaluator(Summaries, NameResolver):
                 items.append(self.value(elt))
                 nodes.append(elt)
         return Seq(tuple(items), kind, node, tuple(nodes))
-
-    def _eval_ListComp(self, node: ast.ListComp) -> Value:
-        """``[[0.0] * u for _ in range(b)]``: b copies of a value that does not use the loop."""
-        if len(node.generators) != 1:
-            return UNKNOWN
-        gen = node.generators[0]
-        if gen.ifs or getattr(gen, "is_async", 0):
-            return UNKNOWN
-        it = gen.iter
-        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
-                and len(it.args) == 1 and not it.keywords):
-            return UNKNOWN
-        scope = self.scope_of(it.func)
-        if scope is None or sc.lookup(scope, "range") != []:
-            return UNKNOWN  # ``range`` is not the builtin here
-        count = self.value(it.args[0])
-        if not _is_int(count) or not 0 <= count.value <= 100_000:
-            return UNKNOWN
-        targets = {n.id for n in ast.walk(gen.target) if isinstance(n, ast.Name)}
-        if any(isinstance(n, ast.Name) and n.id in targets for n in ast.walk(node.elt)):
-            return UNKNOWN
-        item = self.value(node.elt)
-        if item is UNKNOWN:
-            return UNKNOWN
-        return Seq((item,) * count.value, "list", node)
 
     def _eval_Attribute(self, node: ast.Attribute) -> Value:
         if isinstance(node.value, ast.Name):
@@ -326,6 +303,10 @@ class Evaluator(Summaries, NameResolver):
     # -- calls --------------------------------------------------------------------
     def _eval_Call(self, node: ast.Call) -> Value:
         func = node.func
+        if isinstance(func, ast.Name):
+            built = self.builtin_call(node)
+            if built is not None:
+                return built
         callee = self.value(func)
         if isinstance(callee, Ref):
             return self._call_ref(callee.qualname, node)
@@ -355,7 +336,7 @@ class Evaluator(Summaries, NameResolver):
             if shape is None and node.args and len(node.args) > 1:
                 shape = self._dims(node.args)
             return Array(shape, base.origin) if shape is not None else UNKNOWN
-        return UNKNOWN
+        return self.array_method(base, func.attr, node)
 
     def _call_ref(self, qualname: str, node: ast.Call) -> Value:
         name = layer_class(qualname)
@@ -389,7 +370,7 @@ class Evaluator(Summaries, NameResolver):
         other = other_layer_class(qualname)
         if other is not None:
             return self._build_other_layer(other, node)
-        return UNKNOWN
+        return self.array_call(qualname, node)
 
     def _literal_array(self, node: ast.Call) -> Value:
         arg = self.value(node.args[0])
@@ -687,7 +668,7 @@ def call_argument(node: ast.Call, pos: Optional[int], name: Optional[str]) -> Op
 def _axis(ev: Evaluator, node: ast.Call, pos: int) -> Optional[int]:
     axis_node = call_argument(node, pos, "axis")
     if axis_node is None:
-        return 0 if ev.qualname(node.func) in ("numpy.concatenate",) else None
+        return 0 if ev.qualname(node.func) in ("numpy.concatenate", "keras.ops.concatenate") else None
     v = ev.value(axis_node)
     return v.value if _is_int(v) else None
 

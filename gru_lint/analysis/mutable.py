@@ -143,6 +143,11 @@ def _stmt_is_safe(ev, stmt, scope, owner, name, nested) -> bool:
 
 def _safe_load(ev, node, parents, stmt, nested) -> bool:
     parent = parents.get(id(node))
+    while nested and isinstance(parent, ast.Subscript) and parent.value is node and isinstance(
+            parent.ctx, ast.Load) and parents.get(id(parent)) is not None \
+            and not isinstance(parents.get(id(parent)), ast.Attribute):
+        # ``states[:1]`` / ``states[0]`` handed on: judged as the list itself would be.
+        node, parent = parent, parents.get(id(parent))
     if parent is None:  # the whole header expression: an if/while test, a for iterable
         if isinstance(stmt, (ast.For, ast.AsyncFor)):
             return not nested

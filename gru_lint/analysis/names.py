@@ -14,7 +14,7 @@ import ast
 from typing import Optional
 
 from gru_lint.analysis import scopes as sc
-from gru_lint.analysis.flow import Change, position
+from gru_lint.analysis.flow import Carried, Change, Loop, position
 from gru_lint.analysis.mutable import has_lists, list_is_stable
 from gru_lint.analysis.values import (
     UNKNOWN,
@@ -40,6 +40,8 @@ class NameResolver:
         if not bindings:
             return UNKNOWN
         name = node.id
+        if isinstance(owner.node, sc.COMPREHENSIONS):
+            return self.comprehension_name(owner, name)
         if direct:
             defs = self.flow.reaching(owner, name, position(node))
         elif self.flow.changed_anywhere(owner, name):
@@ -57,7 +59,14 @@ class NameResolver:
     def _defs_value(self, defs, name) -> Value:
         values = []
         for d in defs:
-            v = self._change_value(d, name) if isinstance(d, Change) else self._binding_value(d, name)
+            if isinstance(d, Change):
+                v = self._change_value(d, name)
+            elif isinstance(d, Loop):
+                v = self.loop_value(d, name)
+            elif isinstance(d, Carried):
+                v = self.carried_value(d, name)
+            else:
+                v = self._binding_value(d, name)
             if v is UNKNOWN:
                 return UNKNOWN
             if v not in values:
@@ -67,19 +76,31 @@ class NameResolver:
         return join(values)
 
     def _binding_value(self, binding: sc.Binding, name: str) -> Value:
+        if binding.kind == "for":
+            return self.loop_target_value(binding, name)
         if binding.kind not in ("assign", "import", "def", "class", "param"):
             return UNKNOWN
+        frame = self.frame_key(binding)
         memo_key = (id(binding.node), binding.index if binding.kind == "assign" else None,
-                    name, self.frame_key(binding))
+                    name, frame)
         cached = self._binding_memo.get(memo_key)
         if cached is not None:
             return cached
-        result = self._single_binding(binding, name)
+        if frame is getattr(self, "frame", None):
+            result = self._single_binding(binding, name)
+        else:  # evaluated in the frame it depends on, outside the loop item it is read in
+            result = self.run_in(frame, self._single_binding, binding, name)
         self._binding_memo[memo_key] = result
         return result
 
     def frame_key(self, binding):  # overridden where functions are followed
         return None
+
+    def loop_target_value(self, binding, name):  # overridden where loops are unrolled
+        return UNKNOWN
+
+    def comprehension_name(self, owner, name):
+        return UNKNOWN
 
     def _single_binding(self, binding: sc.Binding, name: str) -> Value:
         key = f"{id(binding.node)}:{name}" + self.frame_suffix()

@@ -24,7 +24,8 @@ class Binding:
     ``kind``: "assign" (``value`` is the right-hand side; ``index`` is the
     position in a tuple target, ``starred`` when it is ``*name``; ``count`` the
     number of targets), "import" (``qualname``), "def", "class", "param",
-    or "other" (for/with/except/augmented/...: value unknown).
+    "for" (a ``for`` target: known only in one unrolled iteration), or "other"
+    (with/except/augmented/...: value unknown).
     """
 
     kind: str
@@ -77,6 +78,7 @@ MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "s
                       "resize", "update", "setdefault", "popitem"})
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+COMPREHENSIONS = _COMPREHENSIONS
 # The expression fields of compound statements (their bodies are statements of their own).
 _HEADER_FIELDS = ("test", "iter", "items", "subject")
 
@@ -139,8 +141,8 @@ class ScopeBuilder:
                     self._bind_target(elt.value, value, kind, i, n, True, stmt)
                 elif kind == "assign" and index is None:
                     self._bind_target(elt, value, kind, i, n, False, stmt)
-                else:  # nested unpacking: give up on the value
-                    self._bind_target(elt, None, "other", stmt=stmt)
+                else:  # nested unpacking: give up on the value (a loop frame binds by name)
+                    self._bind_target(elt, None, "for" if kind == "for" else "other", stmt=stmt)
         elif isinstance(target, ast.Starred):
             self._bind_target(target.value, None, "other", stmt=stmt)
         elif isinstance(target, ast.Attribute):
@@ -226,7 +228,7 @@ class ScopeBuilder:
         self._bind_target(node.target, None, "other", stmt=node)
 
     def _for(self, node):
-        self._bind_target(node.target, None, "other", stmt=node)
+        self._bind_target(node.target, None, "for", stmt=node)
         self._block(node.body)
         self._block(node.orelse)
 
