@@ -62,6 +62,9 @@ LAYERS: Dict[str, LayerSpec] = {
     )
 }
 
+# ``layer.cell`` of a recurrent layer (Keras 3: the cell it was built with, same units).
+CELL_OF = {"GRU": "GRUCell", "LSTM": "LSTMCell", "SimpleRNN": "SimpleRNNCell"}
+
 # Layers that can be called with ``initial_state`` (cells cannot).
 CALLABLE_WITH_STATE = frozenset(n for n, s in LAYERS.items() if s.kind != "cell")
 

@@ -148,3 +148,42 @@ def test_loops_over_exact_iterables_are_unrolled(body, expected):
 ])
 def test_loops_that_cannot_be_unrolled_are_silent(body):
     assert found(body) == []
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("enc = keras.layers.GRU(8)\ns = enc.get_initial_state(batch_size=2)\n"
+     "y = keras.layers.LSTM(8)(x, initial_state=s)\n", [(3, "GRU005")]),
+    ("enc = keras.layers.LSTM(4)\n"
+     "y = keras.layers.LSTM(8)(x, initial_state=enc.get_initial_state(2))\n",
+     [(2, "GRU002"), (2, "GRU002")]),
+    ("gru = keras.layers.GRU(4)\ntied = keras.layers.RNN(gru.cell)\n"
+     "y = tied(x, initial_state=np.zeros((2, 8)))\n", [(3, "GRU002")]),
+    ("rnn = keras.layers.RNN([keras.layers.LSTMCell(4), keras.layers.GRUCell(4)])\n"
+     "s = rnn.get_initial_state(batch_size=2)\n"
+     "y = keras.layers.RNN([keras.layers.GRUCell(4), keras.layers.LSTMCell(4)])(x, initial_state=s)\n",
+     [(3, "GRU011")]),
+])
+def test_layers_give_their_cells_and_initial_states(body, expected):
+    assert found(body) == expected
+
+
+@pytest.mark.parametrize("body", [
+    "dec = keras.layers.LSTM(8)\ny = dec(x, initial_state=dec.get_initial_state(batch_size=2))\n",
+    "dec = keras.layers.LSTM(8)\ny = dec(x, initial_state=dec.get_initial_state(batch_size=tf.shape(x)[0]))\n",
+    "gru = keras.layers.GRU(8)\ny = keras.layers.RNN(gru.cell)(x, initial_state=gru.cell.get_initial_state(2))\n",
+    # states of a stateful layer (None until it is built), Bidirectional, unknown batches
+    "enc = keras.layers.GRU(8, stateful=True)\ny = keras.layers.LSTM(8)(x, initial_state=enc.states)\n",
+    "bi = keras.layers.Bidirectional(keras.layers.GRU(8))\n"
+    "y = keras.layers.LSTM(8)(x, initial_state=bi.cell.get_initial_state(2))\n",
+    "def f(b):\n    enc = keras.layers.GRU(8)\n"
+    "    return keras.layers.GRU(8)(x, initial_state=enc.get_initial_state(b))\n",
+])
+def test_layer_values_that_match_or_are_unknown_are_silent(body):
+    assert found(body) == []
+
+
+def test_keras2_get_initial_state_is_not_followed():
+    body = ("enc = keras.layers.GRU(8)\ns = enc.get_initial_state(batch_size=2)\n"
+            "y = keras.layers.LSTM(8)(x, initial_state=s)\n")
+    source = PRELUDE.replace("import keras", "import tf_keras as keras") + body
+    assert [d.code for d in check_source(source, keras_version=2)] == []

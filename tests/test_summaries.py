@@ -164,3 +164,34 @@ def test_arguments_passed_on_by_a_function_are_followed_one_level_up():
     assert found(body) == [(lines + 7, "GRU002"), (lines + 9, "GRU002")]
     outer = next(d for d in diags if d.line - PRELUDE.count("\n") == lines + 7)
     assert [r.span.line - PRELUDE.count("\n") for r in outer.related][:2] == [lines + 3, 11]
+
+
+NESTED = """\
+def gru_block(y, units, state):
+    return keras.layers.GRU(units, return_sequences=True)(y, initial_state=state)
+
+def build_decoder(units, state_units):
+    h0 = tf.zeros((2, state_units))
+    return gru_block(x, units, h0)
+
+def build_model(units):
+    return build_decoder(units, 8)
+"""
+
+
+@pytest.mark.parametrize("call, expected", [
+    ("build_decoder(16, 8)", [(10, "GRU002")]),
+    ("build_model(16)", [(10, "GRU002")]),
+    ("build_decoder(8, 8)", []),
+    ("build_model(8)", []),
+    ("build_decoder(len(x), 8)", []),
+])
+def test_a_helper_called_by_a_helper_is_reported_at_the_outer_call(call, expected):
+    assert found(NESTED + call + "\n") == expected
+
+
+def test_the_outer_call_notes_the_inner_call_and_the_site():
+    diags = check_source(PRELUDE + NESTED + "build_model(16)\n")
+    assert [d.code for d in diags] == ["GRU002"]
+    lines = [r.span.line - PRELUDE.count("\n") for r in diags[0].related[:2]]
+    assert lines == [6, 2]

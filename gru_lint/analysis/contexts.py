@@ -8,8 +8,11 @@ arguments that say something, the rules run once more on the function's own
 statements, evaluated in the frame of that call; a finding the function does not
 have on its own is reported at the call, with a note at the line inside. A call
 made inside another function (``def train_step(x, hidden): ... encoder(x, hidden)``)
-is also evaluated in the frames of that function's own calls, one level up, and a
-finding only they prove is reported there.
+is also evaluated in the frames of that function's own calls, and theirs, up to
+``MAX_LEVELS`` functions deep (``build_model(16)`` -> ``build_decoder`` ->
+``decoder_block``), wherever every run of the outer function reaches the call; a
+finding only the outer call's arguments prove is reported there. The rules run
+once per function and distinct frame (frames are equal when their values are).
 
 Only calls found by name are looked at (``name(``, ``.method(``, and instances
 bound to a name or a ``self.`` attribute), so files without such calls cost
@@ -23,22 +26,31 @@ import re
 from bisect import bisect_right
 from typing import Callable, List
 
+from gru_lint.analysis import scopes as sc
 from gru_lint.analysis.values import UNKNOWN, Instance, Opaque, Seq, UserDefined
 from gru_lint.diagnostics import Diagnostic, Related
 
 MAX_CALLS = 20  # calls followed per function
+MAX_LEVELS = 3  # a site inside a helper, called by a helper, called by a helper
 
 
 def caller_findings(analysis, base: List[Diagnostic], run: Callable) -> List[Diagnostic]:
     known = {(d.span, d.code) for d in base}
     out: List[Diagnostic] = []
     ev = analysis.evaluator
+    memo = {}
+
+    def findings(func, frame):
+        key = (id(func), frame)
+        if key not in memo:
+            memo[key] = [d for d in run(analysis.within(func, frame))
+                         if (d.span, d.code) not in known]
+        return memo[key]
 
     def report(func, frame, where: ast.Call, notes, skip=frozenset()):
-        sub = analysis.within(func, frame)
         reported = set()
-        for diag in run(sub):
-            if (diag.span, diag.code) in known or (diag.span, diag.code) in skip:
+        for diag in findings(func, frame):
+            if (diag.span, diag.code) in skip:
                 continue
             reported.add((diag.span, diag.code))
             note = Related(f"inside `{func.name}`, with the arguments of this call", diag.span)
@@ -53,28 +65,87 @@ def caller_findings(analysis, base: List[Diagnostic], run: Callable) -> List[Dia
                 continue
             direct = report(func, frame, call, ()) if _informative(frame) else set()
             # ``def train_step(x, hidden): ... encoder(x, hidden)``: the arguments come
-            # from the calls of the function holding this call, one level up.
-            outer, outer_scope = _enclosing_function(analysis, call)
-            if outer is None or outer is func:
-                continue
-            for outer_call, outer_instance in _calls_of(analysis, outer, outer_scope)[:MAX_CALLS]:
-                outer_frame = ev.bind_call(outer, outer_call, outer_instance)
-                if outer_frame is None or not _informative(outer_frame):
-                    continue
+            # from the calls of the function holding this call, and of its callers.
+            for outer, outer_frame, top in _chains(analysis, call, func, MAX_LEVELS - 1):
                 inner = ev.run_in(outer_frame, ev.bind_call, func, call, instance)
                 if inner is None or not _informative(inner):
                     continue
                 note = Related(f"inside `{outer.name}`, which passes them on here",
                                analysis.span(call))
-                report(func, inner, outer_call, (note,), direct)
+                report(func, inner, top, (note,), direct)
     return out
+
+
+def _chains(analysis, call, func, levels: int):
+    """(outer function, its frame, outermost call) for the calls of the function holding ``call``.
+
+    The frame is the one a call of the outer function gives, from where that call
+    stands or through at most ``levels - 1`` further calls of functions.
+    """
+    outer, outer_scope = _enclosing_function(analysis, call)
+    if outer is None or outer is func or levels <= 0:
+        return
+    if not _always_runs(analysis, outer, call):
+        return  # in a branch: the outer call's arguments need not reach it
+    ev = analysis.evaluator
+    for outer_call, outer_instance in _calls_of(analysis, outer, outer_scope)[:MAX_CALLS]:
+        frame = ev.bind_call(outer, outer_call, outer_instance)
+        if frame is not None and _informative(frame):
+            yield outer, frame, outer_call
+        if outer_instance is not None:
+            continue
+        for _, parent_frame, top in _chains(analysis, outer_call, outer, levels - 1):
+            frame = ev.run_in(parent_frame, ev.bind_call, outer, outer_call, None)
+            if frame is not None and _informative(frame):
+                yield outer, frame, top
 
 
 def _enclosing_function(analysis, call):
     scope = analysis.__dict__.get("_scope_of", {}).get(id(call))
+    while scope is not None and isinstance(scope.node, sc.COMPREHENSIONS):
+        scope = scope.parent
     if scope is not None and isinstance(scope.node, ast.FunctionDef):
         return scope.node, scope
     return None, None
+
+
+_BRANCHING = (ast.IfExp, ast.BoolOp, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
+              ast.GeneratorExp)
+_WITHS = (ast.With, ast.AsyncWith)
+
+
+def _always_runs(analysis, func, call) -> bool:
+    """Whether every run of ``func`` that returns reaches ``call``: in its body or in ``with``
+    blocks there, after no statement that may return or raise, not in a conditional expression."""
+    stmt = _statement_of(analysis, call)
+    if stmt is None:
+        return False
+    block = func.body
+    while True:
+        for earlier in block:
+            if earlier is stmt or (isinstance(earlier, _WITHS) and _holds(earlier, stmt)):
+                break
+            if any(isinstance(n, (ast.Return, ast.Raise)) for n in ast.walk(earlier)):
+                return False
+        else:
+            return False
+        if earlier is stmt:
+            break
+        block = earlier.body
+    stack = [stmt]
+    while stack:
+        node = stack.pop()
+        if node is call:
+            return True
+        if isinstance(node, _BRANCHING):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _holds(outer, stmt) -> bool:
+    return (outer.lineno, outer.col_offset) <= (stmt.lineno, stmt.col_offset) and \
+        (stmt.end_lineno, stmt.end_col_offset) <= (outer.end_lineno, outer.end_col_offset)
 
 
 def _informative(frame) -> bool:

@@ -54,6 +54,7 @@ class FileAnalysis:
         self.positions = SourceText(source)
         self.index = StatementIndex(source, self.positions.starts, self.scopes)
         self.evaluator = Evaluator(self.scopes, self.positions)
+        self.evaluator.keras_version = keras_version
         self.state_calls: List[StateCall] = []
         self.model_state_calls: List[ModelStateCall] = []
         self.constructor_states: List[ConstructorState] = []
@@ -75,6 +76,7 @@ class FileAnalysis:
                              if k in ("source", "tree", "keras_version", "keras", "scopes",
                                       "positions", "index")})
         sub.evaluator = Evaluator(self.scopes, self.positions, self.evaluator.flow)
+        sub.evaluator.keras_version = self.keras_version
         sub.evaluator.frame = frame
         for name in ("state_calls", "model_state_calls", "constructor_states", "unpackings",
                      "model_method_states", "sequential_adds", "stateful_calls", "state_queries",

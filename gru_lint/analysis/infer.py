@@ -15,6 +15,7 @@ from gru_lint.analysis import scopes as sc
 from gru_lint.analysis.arrays import ArrayFunctions
 from gru_lint.analysis.flow import Flow
 from gru_lint.analysis.iteration import Iteration
+from gru_lint.analysis.layerattrs import LayerAttributes
 from gru_lint.analysis.names import NameResolver
 from gru_lint.analysis.source import SourceText
 from gru_lint.analysis.summaries import Summaries
@@ -83,7 +84,7 @@ def other_layer_class(qualname: str) -> Optional[str]:
     return None
 
 
-class Evaluator(Iteration, ArrayFunctions, Summaries, NameResolver):
+class Evaluator(Iteration, ArrayFunctions, LayerAttributes, Summaries, NameResolver):
     def __init__(self, scopes: sc.ScopeBuilder, source: SourceText, flow: Optional[Flow] = None):
         self.scopes = scopes
         self.source = source
@@ -189,6 +190,8 @@ class Evaluator(Iteration, ArrayFunctions, Summaries, NameResolver):
             return ShapeOf(base, base.key)
         if isinstance(base, LayerVal) and node.attr == "units" and base.units is not None:
             return base.units if isinstance(base.units, Sym) else Num(base.units)
+        if isinstance(base, LayerVal):
+            return self.layer_attr(base, node.attr)
         return UNKNOWN
 
     def _self_attribute(self, node: ast.Attribute) -> Optional[Value]:
@@ -326,6 +329,8 @@ class Evaluator(Iteration, ArrayFunctions, Summaries, NameResolver):
         base = self.value(func.value)
         if isinstance(base, Instance):
             return self.call_instance_method(base, func.attr, node)
+        if isinstance(base, LayerVal):
+            return self.layer_method(base, func.attr, node)
         if not isinstance(base, Array):
             return UNKNOWN
         if func.attr in SHAPE_PRESERVING_METHODS:
