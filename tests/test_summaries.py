@@ -195,3 +195,14 @@ def test_the_outer_call_notes_the_inner_call_and_the_site():
     assert [d.code for d in diags] == ["GRU002"]
     lines = [r.span.line - PRELUDE.count("\n") for r in diags[0].related[:2]]
     assert lines == [6, 2]
+
+
+def test_a_helper_call_in_a_branch_of_the_outer_helper_is_not_reported_there():
+    body = ("def gru_block(y, units, state):\n"
+            "    return keras.layers.GRU(units, return_sequences=True)(y, initial_state=state)\n"
+            "def build(units, width, use_state):\n"
+            "    if use_state:\n"
+            "        return gru_block(x, units, tf.zeros((2, width)))\n"
+            "    return gru_block(x, units, None)\n"
+            "build(16, 8, False)\n")
+    assert found(body) == []

@@ -210,6 +210,13 @@ class Iteration:
     # -- for loops --------------------------------------------------------------------------
     def loop_value(self, loop: Loop, name: str) -> Value:
         """The value of ``name`` after a ``for`` loop over an exact iterable, unrolled."""
+        memo = self.__dict__.setdefault("_loop_memo", {})
+        key = (loop, name, self.frame)
+        if key not in memo:
+            memo[key] = self._unroll(loop, name)
+        return memo[key]
+
+    def _unroll(self, loop: Loop, name: str) -> Value:
         value = self._defs_value(loop.before, name)
         if value is UNKNOWN or isinstance(value, Opaque):
             return UNKNOWN
