@@ -19,7 +19,8 @@ class Rule:
     code: str
     name: str  # kebab-case, as ruff names rules
     summary: str  # one line, for tables and --list-rules
-    # Byte strings a file must contain for this rule to find anything there.
+    # Byte strings a file must contain for this rule to find anything there (one in lower
+    # case and underscores, an argument or method name, as a whole name: ``core.might_matter``).
     triggers: Tuple[bytes, ...]
     # What the TensorFlow oracle must observe on a marked fixture line.
     effects: FrozenSet[str]

@@ -1,0 +1,58 @@
+"""The byte-level prefilter (``core.might_matter``) never hides a finding.
+
+A file it rejects is never parsed; so every file it rejects must be one the rules,
+run without it, find nothing in.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from gru_lint.core import _run_rules, analyse, might_matter
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _findings_without_prefilter(text: str):
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    return [d.code for d in _run_rules(analyse(text, tree))]
+
+
+def test_files_the_prefilter_rejects_have_no_findings():
+    rejected = 0
+    for path in sorted(FIXTURES.rglob("*.py")):
+        data = path.read_bytes()
+        if might_matter(data):
+            continue
+        rejected += 1
+        assert _findings_without_prefilter(data.decode("utf-8")) == [], path
+    # Every fixture that has a marked line passes it.
+    for path in sorted(FIXTURES.rglob("*.py")):
+        if b"# error: [GRU" in path.read_bytes():
+            assert might_matter(path.read_bytes()), path
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("import keras\nout = layer(x, initial_state=h)\n", True),
+    ("import keras\nout = layer(x, initial_state = h)\n", True),
+    ("import keras\ndef call(self, x, initial_state=None): ...\n", True),
+    ('import keras\nlayer(x, **{"initial_state": h})\n', True),
+    ("import keras\nstates = gru.get_initial_state(batch_size=4)\n", True),
+    ("import keras\nkeras.layers.ConvLSTM2D(4, 3)\n", True),
+    ("import keras\nmodel.reset_states()\n", True),
+    ("import keras\nkeras.layers.Dense(4, stateful=True)\n", True),
+    # A backend's ``rnn(step, inputs, initial_states)``: not the keyword rules read.
+    ("import keras\ndef rnn(step_function, inputs, initial_states): ...\n", False),
+    ("import keras\ninitial_state_h = 0\n", False),
+    ("from keras import layers\n", False),
+    ("out = layer(x, initial_state=h)\n", False),  # no Keras at all
+])
+def test_whole_word_triggers(text, expected):
+    assert might_matter(text) is expected
+    assert might_matter(text.encode()) is expected
