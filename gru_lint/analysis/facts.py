@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import List
 
 from gru_lint.analysis import scopes as sc
-from gru_lint.analysis.index import StatementIndex, header_lines
+from gru_lint.analysis.index import StatementIndex
 from gru_lint.analysis.source import SourceText
 from gru_lint.analysis.infer import Evaluator, call_argument, layer_class
 from gru_lint.analysis.sites import (  # noqa: F401 (re-exported for the rules)
@@ -112,13 +112,11 @@ class FileAnalysis:
         calls: List[ast.Call] = []
         layer_names = set()
         seen = set()
-        hits = self._lines_matching(_SITE_PATTERN)
-        for stmt, scope, block in self.scopes.statements:
-            lines = header_lines(stmt)
-            if lines is None:
-                continue
-            if not _is_call_unpacking(stmt) and not any(line in hits for line in lines):
-                continue
+        statements = self.scopes.statements
+        wanted = self.index.ordinals_on(self._lines_matching(_SITE_PATTERN))
+        wanted.update(i for i, (stmt, _, _) in enumerate(statements) if _is_call_unpacking(stmt))
+        for i in sorted(wanted):
+            stmt, scope, block = statements[i]
             seen.add(id(stmt))
             self._examine(stmt, scope, block, calls)
             layer_names.update(self._layer_names(stmt))

@@ -17,6 +17,7 @@ from bisect import bisect_right
 from typing import Dict, List, Optional
 
 from gru_lint.analysis import scopes as sc
+from gru_lint.analysis.astutil import walk
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -50,11 +51,11 @@ class StatementIndex:
             self._lines[pattern] = found
         return found
 
-    def statements_on(self, lines) -> List[tuple]:
-        """``(stmt, scope, block)`` of the statements whose header touches ``lines``, in
-        source order (the order of ``scopes.statements``), each once."""
+    def ordinals_on(self, lines) -> set:
+        """The indices in ``scopes.statements`` of the statements whose header touches ``lines``."""
+        wanted: set = set()
         if not lines:
-            return []
+            return wanted
         by_line = self._by_line
         if by_line is None:
             by_line = self._by_line = {}
@@ -63,17 +64,21 @@ class StatementIndex:
                 if span is not None:
                     for line in span:
                         by_line.setdefault(line, []).append(i)
-        wanted = set()
         for line in lines:
             wanted.update(by_line.get(line, ()))
+        return wanted
+
+    def statements_on(self, lines) -> List[tuple]:
+        """``(stmt, scope, block)`` of the statements whose header touches ``lines``, in
+        source order (the order of ``scopes.statements``), each once."""
         statements = self.scopes.statements
-        return [statements[i] for i in sorted(wanted)]
+        return [statements[i] for i in sorted(self.ordinals_on(lines))]
 
     def calls(self, stmt: ast.stmt) -> List[ast.Call]:
         """The calls in ``stmt``'s header, in ``ast.walk`` order."""
         found = self._calls.get(id(stmt))
         if found is None:
-            found = [node for root in sc.header_expressions(stmt) for node in ast.walk(root)
+            found = [node for root in sc.header_expressions(stmt) for node in walk(root)
                      if isinstance(node, ast.Call)]
             self._calls[id(stmt)] = found
         return found

@@ -12,6 +12,7 @@ import ast
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
+from gru_lint.analysis.astutil import child_nodes
 from gru_lint.keras_facts import KERAS_PREFIXES
 
 FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -340,7 +341,7 @@ class ScopeBuilder:
                     if part is not None:
                         stack.append((part, inner))
             else:
-                stack.extend((child, where) for child in ast.iter_child_nodes(node))
+                stack.extend((child, where) for child in child_nodes(node))
 
     def register_statement(self, stmt: ast.stmt, scope: Scope):
         for root in header_expressions(stmt):
