@@ -37,6 +37,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from gru_lint.lsp.server import create_server
 
     server = create_server()
+    _warm_up()
     server.start_io()
     if getattr(sys.stdout, "closed", False):  # pygls closes stdout on exit; callers may flush it
         import os
@@ -44,3 +45,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         sys.stdout = open(os.devnull, "w")
     # The LSP exit code: 0 after a shutdown request, 1 when the client just went away.
     return 0 if getattr(server.protocol, "_shutdown", False) else 1
+
+
+def _warm_up() -> None:
+    """Import the analysis now rather than on the first edit, and take what start-up
+    allocated (it lives as long as the server) out of the garbage collector's passes."""
+    import gc
+
+    from gru_lint import core
+
+    core.might_matter("keras initial_state")  # imports the rules and their triggers
+    from gru_lint.analysis import facts  # noqa: F401
+
+    gc.freeze()
