@@ -176,9 +176,13 @@ def _run_in_pool(tasks: List[Task], workers: int):
     On an interrupt the pending tasks are cancelled, the running ones are waited for,
     and :class:`Interrupted` is raised with every outcome gathered.
     """
+    import gc
     import os
     from concurrent.futures import ProcessPoolExecutor
 
+    # What the workers inherit (modules, the tasks) is never garbage: keep it out of their
+    # collector's passes, which would also copy every page they touch (copy-on-write).
+    gc.freeze()
     executor = ProcessPoolExecutor(
         max_workers=workers, mp_context=_mp_context(), initializer=_worker_init,
         initargs=(os.getpid(),),
@@ -187,6 +191,7 @@ def _run_in_pool(tasks: List[Task], workers: int):
     done: List[Outcome] = []
     try:
         futures = [executor.submit(run_task_serialized, t) for t in tasks]
+        gc.unfreeze()  # the workers are started (one per submit, up to ``workers``)
         for task, future in zip(tasks, futures):
             try:
                 result = _wait(future).load()
@@ -217,6 +222,7 @@ def _run_in_pool(tasks: List[Task], workers: int):
                     done.append(outcome.load())
         raise Interrupted([o for o in done if isinstance(o, Outcome)], _signum(exc)) from None
     finally:
+        gc.unfreeze()
         for future in futures:  # closed early (GeneratorExit): start nothing more
             future.cancel()
         executor.shutdown(wait=True)
