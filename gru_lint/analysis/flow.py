@@ -149,6 +149,7 @@ class Flow:
             stmt, where, kind, node = change
             if where is scope:
                 events.add(stmt, Change((), stmt, kind, node))
+                self.scopes.register_statement(stmt, scope)  # evaluated if the value is asked
             elif sc.lookup(where, name) is scope.bindings.get(name, False):
                 events.killed = True  # changed from a nested function: could be any time
         events.lines.sort()
@@ -173,7 +174,7 @@ class Flow:
             if isinstance(body, list):
                 start = tuple(b for b in scope.bindings.get(name, ()) if b.kind == "param")
                 try:
-                    _Walk(self, events, pos).block(body, start)
+                    _Walk(self, events, pos, scope).block(body, start)
                 except _Found as found:
                     result = found.defs
         self._memo[key] = result
@@ -187,10 +188,11 @@ class Flow:
 
 
 class _Walk:
-    def __init__(self, flow: Flow, events: _Events, pos: Pos):
+    def __init__(self, flow: Flow, events: _Events, pos: Pos, scope=None):
         self.flow = flow
         self.events = events
         self.pos = pos
+        self.scope = scope
 
     def relevant(self, block):
         """The statements of ``block`` that hold an event or the use, in order."""
@@ -248,6 +250,8 @@ class _Walk:
         end = self.block(stmt.body, (Carried(stmt),))
         if end is None or end == _DEAD:
             return None
+        if self.scope is not None:  # its iterable is evaluated where the loop stands
+            self.flow.scopes.register_statement(stmt, self.scope)
         return (Loop(defs, stmt, end),)
 
     @staticmethod
