@@ -177,3 +177,34 @@ def batch_of_tensor(analysis, site) -> Optional[Fix]:
     edits = (Edit(start, end, f"batch_size={name}({sup.segment(site.arg)})[0]"),) + tuple(extra)
     code = _short(_rewritten(sup, call, edits))
     return Fix(f"Pass the batch size: {code}", edits, Applicability.SAFE)
+
+
+@_guarded
+def drop_keyword(analysis, ctor: ast.Call, name: str, title: str) -> Optional[Fix]:
+    """GRU009: remove the keyword ``name=True`` from a constructor call (unsafe)."""
+    found = [kw for kw in ctor.keywords if kw.arg == name]
+    if len(found) != 1:
+        return None
+    kw = found[0]
+    if not (isinstance(kw.value, ast.Constant) and kw.value.value is True):
+        return None
+    sup = support(analysis)
+    parts = sorted(list(ctor.args) + list(ctor.keywords),
+                   key=lambda n: (n.lineno, n.col_offset))
+    i = next(j for j, p in enumerate(parts) if p is kw)
+    kw_start, kw_end = sup.range(kw)
+    if i > 0:
+        start, end = sup.range(parts[i - 1])[1], kw_end
+    elif i + 1 < len(parts):
+        start, end = kw_start, sup.range(parts[i + 1])[0]
+    else:
+        start, end = kw_start, kw_end
+        rest = sup.source[end:sup.range(ctor)[1]]
+        if rest.lstrip().startswith(","):
+            end += rest.index(",") + 1
+    removed = sup.source[start:end]
+    if "#" in removed or "\\" in removed:
+        return None
+    edits = (Edit(start, end, ""),)
+    code = _short(_rewritten(sup, ctor, edits))
+    return Fix(f"{title}: {code}", edits, Applicability.UNSAFE)

@@ -38,6 +38,11 @@ Observation kinds
 ``model_state_ignored``
     A ``keras.Model`` call with ``initial_state=`` returned the same output as
     without it.
+``state_list_fed``
+    An exception raised by a layer that was handed the list ``[output, *states]``
+    of a recurrent layer built with ``return_state=True`` (as a ``Sequential``
+    does); attributed to the statement that created that recurrent layer, and
+    recorded just before the ``raised`` it comes with.
 ``ok``
     An intercepted call showed none of the above.
 ``probe_error``
@@ -117,6 +122,7 @@ KINDS = frozenset(
         "nonarray_state",
         "output_changed",
         "model_state_ignored",
+        "state_list_fed",
         "ok",
         "probe_error",
     }
@@ -515,6 +521,8 @@ class _Recorder:
         self._seen: set[tuple] = set()
         self.probed: set[tuple] = set()
         self.rng = None
+        # id(layer) -> (layer, fixture line of the statement that created it)
+        self.created: dict[int, tuple[Any, int]] = {}
 
     def add(self, where: int | _Site, kind: str, detail: str = "", layer: str = "") -> None:
         """Record an observation at a fixture line (or at a ``_Site`` with its call chain)."""
@@ -548,6 +556,46 @@ class _Recorder:
                 outer.append(found)
             up = up.f_back
         return _Site(line, tuple(reversed(outer)))
+
+    def created_line(self, frame: types.FrameType | None) -> int | None:
+        """The first fixture line up the stack from ``frame`` (a constructor's caller)."""
+        while frame is not None:
+            line = _frame_line(frame, self.filename)
+            if line is not None:
+                return line
+            frame = frame.f_back
+        return None
+
+    def state_lists(self, exc: BaseException) -> list[tuple[int, str]]:
+        """(creation line, class) of return_state layers whose whole result a failing layer got.
+
+        Keras reports "expects 1 input(s), but it received N input tensors" from the
+        input checks, whose frame holds the list it was given (or from a recurrent layer,
+        whose intercepted call keeps it on the exception): every tensor of it
+        produced by one recurrent layer with ``return_state=True``.
+        """
+        found = []
+        candidates = [getattr(exc, "_oracle_inputs", None)]
+        tb = exc.__traceback__
+        while tb is not None:
+            candidates.append(tb.tb_frame.f_locals.get("inputs"))
+            tb = tb.tb_next
+        for inputs in candidates:
+            if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
+                continue
+            producers = set()
+            for item in inputs:
+                history = getattr(item, "_keras_history", None)
+                layer = (getattr(history, "operation", None) or getattr(history, "layer", None)
+                         if history is not None else None)
+                producers.add(id(layer) if layer is not None else None)
+            if len(producers) != 1 or None in producers:
+                continue
+            entry = self.created.get(producers.pop())
+            if entry is not None and getattr(entry[0], "return_state", False):
+                if (entry[1], type(entry[0]).__name__) not in found:
+                    found.append((entry[1], type(entry[0]).__name__))
+        return found
 
     def raised_site(self, exc: BaseException) -> _Site | None:
         """The innermost fixture line of the traceback, with the fixture lines above it."""
@@ -962,7 +1010,14 @@ def _intercept(orig: Callable, is_model: bool) -> Callable:
         else:
             given, state = _state_of(args, kwargs)
         if not given:
-            return orig(self, *args, **kwargs)
+            if is_model or not args or not isinstance(args[0], (list, tuple)):
+                return orig(self, *args, **kwargs)
+            try:
+                return orig(self, *args, **kwargs)
+            except Exception as exc:  # keep what the layer was handed (see state_lists)
+                with contextlib.suppress(Exception):
+                    exc._oracle_inputs = args[0]
+                raise
         line = rec.caller_site(sys._getframe(1))
         if line is None:
             return orig(self, *args, **kwargs)
@@ -1068,6 +1123,21 @@ def _intercept(orig: Callable, is_model: bool) -> Callable:
     return _TF.autograph.experimental.do_not_convert(__call__)
 
 
+def _record_creation(orig: Callable) -> Callable:
+    """Wrap a layer ``__init__`` to remember the fixture line that created each layer."""
+
+    def __init__(self, *args, **kwargs):
+        orig(self, *args, **kwargs)
+        rec = _ACTIVE
+        if rec is not None and id(self) not in rec.created:
+            line = rec.created_line(sys._getframe(1))
+            if line is not None:
+                rec.created[id(self)] = (self, line)
+
+    __init__._oracle_wrapped = orig  # type: ignore[attr-defined]
+    return __init__
+
+
 @contextlib.contextmanager
 def _patched():
     keras = _KERAS
@@ -1077,6 +1147,10 @@ def _patched():
         (keras.Model, True),
     ]
     saved = []
+    inits = []
+    for cls in (keras.layers.RNN, keras.layers.Bidirectional):
+        inits.append((cls, "__init__" in cls.__dict__, cls.__dict__.get("__init__")))
+        cls.__init__ = _record_creation(cls.__init__)
     for cls, is_model in targets:
         had_own = "__call__" in cls.__dict__
         orig = cls.__call__
@@ -1090,6 +1164,11 @@ def _patched():
                 cls.__call__ = own
             else:
                 del cls.__call__
+        for cls, had_own, own in reversed(inits):
+            if had_own:
+                cls.__init__ = own
+            else:
+                del cls.__init__
 
 
 # --------------------------------------------------------------------------
@@ -1230,6 +1309,8 @@ def observe(path: str | os.PathLike, flavour: str = "keras") -> list[Observation
         rec.case = name
 
     def on_error(name: str, exc: BaseException) -> None:
+        for created, layer in rec.state_lists(exc):
+            rec.add(created, "state_list_fed", _exc_detail(exc), layer)
         site = rec.raised_site(exc)
         rec.add(site if site is not None else 0, "raised", _exc_detail(exc))
 

@@ -444,3 +444,30 @@ def test_call_chain_of_a_helper_credits_the_callers_line(tmp_path):
     assert oracle.verdict(observations, oracle.parse_markers(path), EFFECTS) == []
     # the marker on the good call's line is not proven, and the bad call is unexplained
     assert oracle.verdict(observations, {good: {"E1"}}, EFFECTS)
+
+def test_state_list_fed_to_the_next_layer_is_credited_to_its_producer(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        def case_add():
+            model = keras.Sequential()
+            model.add(keras.Input(shape=(3, 5)))
+            model.add(layers.GRU(4, return_state=True))
+            model.add(layers.Dense(1))
+
+        def case_predict():
+            model = keras.Sequential([layers.GRU(4, return_sequences=True, return_state=True),
+                                      layers.GRU(4)])
+            model.predict(x, verbose=0)
+
+        def case_plain_list():
+            return layers.Dense(1)([x[:, 0], x[:, 1]])
+        """,
+    )
+    observations = oracle.observe(path)
+    fed = [o for o in observations if o.kind == "state_list_fed"]
+    assert {(o.case, o.layer) for o in fed} == {("case_add", "GRU"), ("case_predict", "GRU")}
+    add = next(o for o in fed if o.case == "case_add")
+    assert add.stmt[0] == line_of(path, "return_state=True))")
+    raised = next(o for o in observations if o.case == "case_add" and o.kind == "raised")
+    assert raised.stmt[0] == line_of(path, "layers.Dense(1))") and add.seq < raised.seq
