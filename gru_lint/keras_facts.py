@@ -247,3 +247,15 @@ NUMPY_SCALAR_TYPES = frozenset({"numpy.float16", "numpy.float32", "numpy.float64
 # rules stay silent there.
 KERAS2_ONLY_NAMES = ("CuDNNGRU", "CuDNNLSTM", "tensorflow_backend", "keras.utils.test_utils",
                      "keras.legacy", "wrappers.scikit_learn", "keras.layers.recurrent")
+
+# ``tf.data`` pipelines (``gru_lint.analysis.datasets``): where a dataset of known rows comes
+# from, and the methods that keep its rows (before ``batch``) or its batches (after it).
+DATASET_SOURCES = frozenset({"tensorflow.data.Dataset.from_tensor_slices"})
+DATASET_BATCH_SAFE_METHODS = frozenset({"shuffle", "map", "cache", "prefetch"})
+DATASET_ROW_SAFE_METHODS = frozenset({"shuffle", "map", "cache", "prefetch"})
+# Layers that map each batch row to one output row (so their output has their input's batch).
+BATCH_PRESERVING_LAYERS = frozenset(
+    f"keras.layers.{name}" for name in ("Embedding", "Dense", "Dropout", "LayerNormalization",
+                                        "BatchNormalization", "Masking", "TimeDistributed",
+                                        "Conv1D", "GRU", "LSTM", "SimpleRNN", "Bidirectional")
+)

@@ -3,7 +3,9 @@ Reports `predict`, `fit` or `evaluate` on a stateful model built for a fixed bat
 (`keras.Input(batch_shape=(B, ...))` with a `stateful=True` recurrent layer) when the
 batches that really run are not all `B` rows: another `batch_size` (Keras's default is
 32), a single-sample `predict`, or data of `N` rows leaving a partial last batch of
-`N % B` rows.
+`N % B` rows. A `tf.data.Dataset.from_tensor_slices(...).batch(b)` pipeline is read too:
+reported when `b != B`, or when its `N` rows leave a partial last batch and `batch` was not
+given `drop_remainder=True`.
 
 ## Why is this bad?
 A stateful layer keeps one state row per batch row, so every batch must have exactly
@@ -38,19 +40,25 @@ the weights into a model built with `batch_shape=(1, ...)`).
 When every batch would have `B` rows with `batch_size=B` (the number of rows is a
 multiple of `B`), `batch_size=B` is written into the call: safe for `predict` and
 `evaluate`, unsafe for `fit` (training with other batches changes its dynamics). A partial
-last batch gets no fix: dropping or padding rows is your decision.
+last batch gets no fix: dropping or padding rows is your decision. A `tf.data` pipeline gets
+no fix either: `drop_remainder=True` drops data, and a pipeline's batch size is yours to
+choose.
 
 ## Known limits
 Only models built in the same file are recognised: a `Sequential` whose first entry is the
 `keras.Input(batch_shape=...)` and that holds a stateful layer, or a functional `Model`
 whose input is such an Input fed directly to a stateful layer. Only arrays whose number of
-rows is known are checked; `tf.data` datasets, generators, `steps_per_epoch`, `steps` and
-`validation_data` are not followed (reported: nothing, when unsure).
+rows is known are checked. Of `tf.data`, only `from_tensor_slices` of arrays with known rows,
+then `shuffle`/`map`/`cache`/`prefetch` and one `batch(b)` with a literal `drop_remainder`, is
+followed (`repeat`, `filter`, `take`, a name re-bound along the pipeline make it unknown);
+generators, `steps_per_epoch`, `steps` and `validation_data` are not followed (reported:
+nothing, when unsure).
 """
 
 from __future__ import annotations
 
 from gru_lint import fixes_runtime
+from gru_lint.analysis.datasets import batched
 from gru_lint.analysis.infer import call_argument
 from gru_lint.analysis.runtime import batches, keyword, method_calls, plain_args, rows
 from gru_lint.analysis.values import Array, LayerVal, ModelVal, Num
@@ -96,8 +104,12 @@ def _check_call(analysis, site, batch, input_node, stateful):
     x_node = call_argument(call, 0, "x")
     n = rows(analysis, x_node) if x_node is not None else None
     if n is None:
-        return None
-    size_node = call_argument(call, 2 if site.method == "fit" else 1, "batch_size")
+        pipeline = batched(analysis, x_node) if x_node is not None else None
+        if pipeline is None or call_argument(call, 1 if site.method == "predict" else 2, "batch_size") \
+                is not None or keyword(call, "validation_split") is not None:
+            return None
+        return _check_dataset(analysis, site, pipeline, batch, input_node, stateful)
+    size_node = call_argument(call, 1 if site.method == "predict" else 2, "batch_size")
     if size_node is None:
         size, given = _DEFAULT_BATCH, False
     else:
@@ -140,6 +152,25 @@ def _check_call(analysis, site, batch, input_node, stateful):
     related = (Related(f"stateful {stateful.display} built for batch {batch} here",
                        analysis.span(input_node)),)
     return Diagnostic(RULE.code, message, analysis.span(call), fix, related)
+
+
+def _check_dataset(analysis, site, pipeline, batch, input_node, stateful):
+    """``fit``/``predict`` of a ``tf.data`` pipeline: its batch size, and its last batch."""
+    wrong = [s for s in pipeline.sizes() if s != batch]
+    if not wrong:
+        return None
+    size, n = pipeline.batch, pipeline.rows
+    if wrong[0] == size:
+        how = f"batches of {size} from the tf.data pipeline's .batch({size})"
+    else:
+        how = (f"a last batch of {wrong[0]} rows ({n} rows in batches of {size}, and "
+               f".batch({size}) keeps the remainder without drop_remainder=True)")
+    message = (f"{site.method}() on a stateful model built for batch {batch} runs {how} — every "
+               f"batch must have exactly {batch} rows")
+    related = (Related(f"stateful {stateful.display} built for batch {batch} here",
+                       analysis.span(input_node)),
+               Related("the dataset is batched here", analysis.span(pipeline.call)))
+    return Diagnostic(RULE.code, message, analysis.span(site.call), None, related)
 
 
 def _static_batch(analysis, model: ModelVal):
