@@ -36,6 +36,7 @@ _MODULES = (
     "gru021_stateful_batch_runs",
     "gru022_state_input_not_model_input",
     "gru023_state_input_arrays",
+    "gru024_fixed_batch_state_in_call",
 )
 
 
