@@ -259,3 +259,6 @@ BATCH_PRESERVING_LAYERS = frozenset(
                                         "BatchNormalization", "Masking", "TimeDistributed",
                                         "Conv1D", "GRU", "LSTM", "SimpleRNN", "Bidirectional")
 )
+# ``keras.layers.StackedRNNCells``: a cell stack the value engine does not model; its
+# ``get_initial_state(batch_size=None)`` has the Keras 3 signature of the other cells.
+STACKED_CELLS_NAMES = frozenset({"keras.layers.StackedRNNCells", "keras.src.layers.StackedRNNCells"})

@@ -98,3 +98,14 @@ def checkable_slots(plan: Plan):
 
 def units_text(units: Dim) -> str:
     return dim_text(units)
+
+
+def stacked_cells(analysis, node) -> bool:
+    """Is ``node`` a ``keras.layers.StackedRNNCells([...])`` built in the file (a name bound once)?"""
+    import ast
+
+    from gru_lint.analysis.dtypes import resolve
+    from gru_lint.keras_facts import STACKED_CELLS_NAMES
+
+    ctor = resolve(analysis, node)
+    return isinstance(ctor, ast.Call) and analysis.evaluator.qualname(ctor.func) in STACKED_CELLS_NAMES

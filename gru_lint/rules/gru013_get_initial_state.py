@@ -1,5 +1,6 @@
 """## What it does
-Reports `layer.get_initial_state(x)` called with a tensor or array.
+Reports `layer.get_initial_state(x)` called with a tensor or array (on a recurrent layer, a
+cell, or a `StackedRNNCells`).
 
 ## Why is this bad?
 Keras 3 changed the signature: `get_initial_state(batch_size)` takes the batch size.
@@ -28,14 +29,19 @@ imports (`gru.get_initial_state(x)` -> `gru.get_initial_state(batch_size=tf.shap
 dynamic batch keeps working under `tf.function`.
 
 ## Known limits
-Reported only when the argument is known to be an array or tensor.
+Reported only when the argument is known to be an array or tensor, on a Keras recurrent
+layer or cell, or on a `keras.layers.StackedRNNCells([...])` built in the file.
 """
 
 from __future__ import annotations
 
+import ast
+
 from gru_lint import fixes_runtime
+from gru_lint.analysis.runtime import method_calls
+from gru_lint.analysis.sites import InitialStateQuery
 from gru_lint.analysis.values import Array, Opaque
-from gru_lint.rules._base import Rule, diagnostic
+from gru_lint.rules._base import Rule, diagnostic, stacked_cells
 
 RULE = Rule(
     code="GRU013",
@@ -62,9 +68,23 @@ def check(analysis):
     for site in analysis.state_queries:
         if not _is_tensor(analysis, site.value):
             continue
-        message = (
-            f"{site.layer.display}.get_initial_state() takes a batch size in Keras 3, not a tensor — "
-            f"use get_initial_state(batch_size=keras.ops.shape(x)[0])"
-        )
-        yield diagnostic(analysis, RULE.code, message, site.arg, site.layer,
+        yield diagnostic(analysis, RULE.code, _message(site.layer.display), site.arg, site.layer,
                          fix=fixes_runtime.batch_of_tensor(analysis, site))
+    if "StackedRNNCells" not in analysis.source:
+        return
+    # ``StackedRNNCells`` (not a value the engine models) has the same Keras 3 signature.
+    for found in method_calls(analysis, "get_initial_state"):
+        call = found.call
+        if len(call.args) != 1 or call.keywords or isinstance(call.args[0], ast.Starred):
+            continue
+        if not stacked_cells(analysis, call.func.value):
+            continue
+        site = InitialStateQuery(call, None, call.args[0], analysis.value(call.args[0]))
+        if _is_tensor(analysis, site.value):
+            yield diagnostic(analysis, RULE.code, _message("StackedRNNCells"), site.arg,
+                             fix=fixes_runtime.batch_of_tensor(analysis, site))
+
+
+def _message(display: str) -> str:
+    return (f"{display}.get_initial_state() takes a batch size in Keras 3, not a tensor — "
+            f"use get_initial_state(batch_size=keras.ops.shape(x)[0])")

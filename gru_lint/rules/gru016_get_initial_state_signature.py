@@ -31,7 +31,8 @@ was given, `batch_size=tf.shape(x)[0]` (`ops.shape(x)[0]` without TensorFlow). S
 another `dtype` is dropped, since the states then come in the layer's dtype.
 
 ## Known limits
-Only receivers known to be Keras recurrent layers or cells are checked (TensorFlow Addons'
+Only receivers known to be Keras recurrent layers or cells (or a `StackedRNNCells` built in
+the file) are checked (TensorFlow Addons'
 `AttentionWrapper.get_initial_state(batch_size=, dtype=)` is correct and never reported).
 Keras 2 code (`import tf_keras`, ..., or a file naming Keras-2-only APIs such as `CuDNNLSTM`) is not checked. A single tensor argument is GRU013's.
 """
@@ -41,7 +42,7 @@ from __future__ import annotations
 from gru_lint import fixes_runtime
 from gru_lint.analysis.runtime import keras2_names, method_calls, plain_args
 from gru_lint.analysis.values import LayerVal
-from gru_lint.rules._base import Rule, diagnostic
+from gru_lint.rules._base import Rule, diagnostic, stacked_cells
 
 RULE = Rule(
     code="GRU016",
@@ -62,7 +63,11 @@ def check(analysis):
         return
     for site in method_calls(analysis, "get_initial_state"):
         layer = site.receiver
-        if not isinstance(layer, LayerVal) or layer.spec.kind not in _KINDS:
+        if isinstance(layer, LayerVal) and layer.spec.kind in _KINDS:
+            display = layer.display
+        elif stacked_cells(analysis, site.call.func.value):
+            layer, display = None, "StackedRNNCells"
+        else:
             continue
         call = site.call
         ok, count = plain_args(call)
@@ -76,7 +81,7 @@ def check(analysis):
             wrong.append(f"{count} positional arguments")
         wrong.extend(f"{name}=" for name in extra)
         message = (
-            f"{layer.display}.get_initial_state() takes only batch_size in Keras 3, not "
+            f"{display}.get_initial_state() takes only batch_size in Keras 3, not "
             f"{' and '.join(wrong)} (Keras 2's inputs, batch_size, dtype) — write "
             f"get_initial_state(batch_size=...); the states come in the layer's dtype"
         )

@@ -7,6 +7,9 @@ batches that really run are not all `B` rows: another `batch_size` (Keras's defa
 reported when `b != B`, or when its `N` rows leave a partial last batch and `batch` was not
 given `drop_remainder=True`.
 
+A stateful layer called directly is checked too: built by its first call on a batch of `B`
+rows, it is reported when a later call in the same straight-line block has another batch.
+
 ## Why is this bad?
 A stateful layer keeps one state row per batch row, so every batch must have exactly
 `B` rows. The failure comes from deep inside the training or prediction loop: "If an RNN
@@ -57,6 +60,8 @@ nothing, when unsure).
 
 from __future__ import annotations
 
+import ast
+
 from gru_lint import fixes_runtime
 from gru_lint.analysis.datasets import batched
 from gru_lint.analysis.infer import call_argument
@@ -94,6 +99,7 @@ def check(analysis):
             diag = _check_call(analysis, site, batch, input_node, stateful)
             if diag is not None:
                 yield diag
+    yield from _rebatched_calls(analysis)
 
 
 def _check_call(analysis, site, batch, input_node, stateful):
@@ -205,3 +211,62 @@ def _input_batch(value):
     if isinstance(value, Array) and value.origin == "input" and value.shape and isinstance(value.shape[0], int):
         return value.shape[0]
     return None
+
+
+def _rebatched_calls(analysis):
+    """A stateful layer called again, in the block that built it, on another known batch."""
+    by_layer = {}
+    for site in analysis.stateful_calls:
+        by_layer.setdefault(id(site.layer.node), []).append(site)
+    for sites in by_layer.values():
+        if len(sites) < 2:
+            continue
+        located = [(_block_of(analysis, s.call), s) for s in sites]
+        blocks = {b for b, _ in located}
+        if None in blocks or len(blocks) != 1:
+            continue
+        located.sort(key=lambda p: (p[1].call.lineno, p[1].call.col_offset))
+        first = located[0][1]
+        built = _batch(first.inputs)
+        if built is None:
+            continue
+        for _, site in located[1:]:
+            batch = _batch(site.inputs)
+            if batch is None:
+                break
+            if batch != built:
+                message = (
+                    f"{site.layer.display} is stateful=True and was built by its first call for "
+                    f"batch {built}; this call has batch {batch} — a stateful layer keeps one state "
+                    f"row per batch row, so every call needs {built} rows (use a separate layer, "
+                    f"or copy the weights into one built for batch {batch})"
+                )
+                related = (Related(f"built for batch {built} by this call", analysis.span(first.call)),)
+                yield Diagnostic(RULE.code, message, analysis.span(site.call), None, related)
+                break
+
+
+def _batch(value):
+    if isinstance(value, Array) and value.shape and isinstance(value.shape[0], int):
+        return value.shape[0]
+    return None
+
+
+def _block_of(analysis, call):
+    """(scope, block) of the straight-line statement holding ``call``, if it is not in a loop."""
+    for stmt, scope, block in analysis.examined:
+        if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.Try)):
+            continue
+        if stmt.lineno <= call.lineno <= (stmt.end_lineno or stmt.lineno) and any(
+                n is call for n in ast.walk(stmt)):
+            if _in_loop(analysis, stmt):
+                return None
+            return (id(scope), block)
+    return None
+
+
+def _in_loop(analysis, stmt) -> bool:
+    return any(isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.comprehension))
+               and node is not stmt and getattr(node, "lineno", stmt.lineno) < stmt.lineno
+               <= (getattr(node, "end_lineno", 0) or 0)
+               for node in ast.walk(analysis.tree))
