@@ -9,7 +9,9 @@ use, or ``None`` when it cannot be known:
 - straight-line re-binding replaces the definition;
 - after ``if``/``try``/``match`` the branches' definitions are all kept (the
   evaluator keeps a value only when every one gives the same value); a branch
-  that ends in ``return``/``raise``/``break``/``continue`` gives none;
+  that ends in ``return``/``raise``/``break``/``continue`` gives none; an ``if``
+  whose test the caller's ``decide`` settles (``states is None`` in the frame of
+  one call) follows that branch alone;
 - a name bound or changed inside a loop is unknown after the loop, and at the top
   of its body (a binding earlier in the same iteration is followed);
 - augmented assignment and in-place changes (``states.append(h)``) are
@@ -162,9 +164,12 @@ class Flow:
                                     for e in evs)
 
     # -- the walk --------------------------------------------------------------------
-    def reaching(self, scope: sc.Scope, name: str, pos: Pos) -> Optional[tuple]:
-        """The definitions (``Binding``/``Change``) that may reach a use at ``pos``; None: unknown."""
-        key = (id(scope), name, pos)
+    def reaching(self, scope: sc.Scope, name: str, pos: Pos, decide=None, token=None) -> Optional[tuple]:
+        """The definitions (``Binding``/``Change``) that may reach a use at ``pos``; None: unknown.
+
+        ``decide(test)`` (with ``token`` naming what it depends on, e.g. one call's
+        frame) may say which branch of an ``if`` runs: True, False, or None (either)."""
+        key = (id(scope), name, pos, token)
         if key in self._memo:
             return self._memo[key]
         events = self.events(scope, name)
@@ -174,7 +179,7 @@ class Flow:
             if isinstance(body, list):
                 start = tuple(b for b in scope.bindings.get(name, ()) if b.kind == "param")
                 try:
-                    _Walk(self, events, pos, scope).block(body, start)
+                    _Walk(self, events, pos, scope, decide).block(body, start)
                 except _Found as found:
                     result = found.defs
         self._memo[key] = result
@@ -188,11 +193,12 @@ class Flow:
 
 
 class _Walk:
-    def __init__(self, flow: Flow, events: _Events, pos: Pos, scope=None):
+    def __init__(self, flow: Flow, events: _Events, pos: Pos, scope=None, decide=None):
         self.flow = flow
         self.events = events
         self.pos = pos
         self.scope = scope
+        self.decide = decide
 
     def relevant(self, block):
         """The statements of ``block`` that hold an event or the use, in order."""
@@ -228,6 +234,11 @@ class _Walk:
         if not own and not self.events.within(stmt):
             return defs
         if isinstance(stmt, ast.If):
+            taken = self.decide(stmt.test) if self.decide is not None else None
+            if taken is True:
+                return self.block(stmt.body, defs)
+            if taken is False:
+                return self.block(stmt.orelse, defs)
             return _merge(self.block(stmt.body, defs), self.block(stmt.orelse, defs))
         if isinstance(stmt, _LOOPS):
             return self._loop(stmt, defs, own)

@@ -19,11 +19,15 @@ from gru_lint.analysis.mutable import has_lists, list_is_stable
 from gru_lint.analysis.values import (
     UNKNOWN,
     Array,
+    Instance,
+    LayerVal,
     ModelVal,
     Num,
     Opaque,
+    OtherLayer,
     Ref,
     Seq,
+    Str,
     UserDefined,
     Value,
 )
@@ -43,7 +47,12 @@ class NameResolver:
         if isinstance(owner.node, sc.COMPREHENSIONS):
             return self.comprehension_name(owner, name)
         if direct:
-            defs = self.flow.reaching(owner, name, position(node))
+            frame = self.frame_of(owner.node) if self.frame is not None else None
+            if frame is None:
+                defs = self.flow.reaching(owner, name, position(node))
+            else:
+                defs = self.flow.reaching(owner, name, position(node),
+                                          lambda test: self._decide(owner, test, frame), frame)
         elif self.flow.changed_anywhere(owner, name):
             defs = None
         else:
@@ -55,6 +64,38 @@ class NameResolver:
             if not list_is_stable(self, owner, name, position(node), direct, has_lists(value)):
                 return UNKNOWN
         return value
+
+    frame = None  # the call being followed (``summaries.Frame``), if any
+
+    def frame_of(self, scope_node):  # overridden where functions are followed
+        return None
+
+    def _decide(self, owner, test, frame) -> Optional[bool]:
+        """Whether ``if param is None:`` (or ``is not None``) runs its body in ``frame``.
+
+        Decided only for a parameter of ``owner`` not re-bound before the test, whose
+        value in this call is exactly known: ``None`` itself, or a value that is never
+        ``None`` (an array, a list, a layer, a number...). Anything else: None."""
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1
+                and isinstance(test.ops[0], (ast.Is, ast.IsNot)) and isinstance(test.left, ast.Name)
+                and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None):
+            return None
+        name = test.left.id
+        defs = self.flow.reaching(owner, name, position(test.left),
+                                  lambda t: self._decide(owner, t, frame), frame)
+        if not defs or len(defs) != 1 or isinstance(defs[0], Change):
+            return None
+        binding = defs[0]
+        if binding.kind != "param" or binding.scope is not owner:
+            return None
+        value = self.param_value(binding, UNKNOWN)
+        if value == Num(None):
+            is_none = True
+        elif isinstance(value, _NEVER_NONE) and value != Num(None):
+            is_none = False
+        else:
+            return None
+        return is_none if isinstance(test.ops[0], ast.Is) else not is_none
 
     def _defs_value(self, defs, name) -> Value:
         values = []
@@ -208,6 +249,9 @@ class NameResolver:
                 if isinstance(node.op, ast.Mult):
                     return Num(a * b)
         return UNKNOWN
+
+
+_NEVER_NONE = (Num, Str, Seq, Array, LayerVal, OtherLayer, ModelVal, Instance, UserDefined)
 
 
 def _list(items) -> Seq:
