@@ -70,6 +70,25 @@ class NameResolver:
     def frame_of(self, scope_node):  # overridden where functions are followed
         return None
 
+    def _eval_IfExp(self, node: ast.IfExp) -> Value:
+        """``states if states is not None else zeros``: only when the call's argument decides it."""
+        test = node.test
+        if self.frame is None or not isinstance(test, ast.Compare) or not isinstance(test.left, ast.Name):
+            return UNKNOWN
+        scope = self.scope_of(test.left)
+        if scope is None:
+            return UNKNOWN
+        owner, bindings, direct = sc.resolve(scope, test.left.id)
+        frame = self.frame_of(owner.node) if direct and bindings else None
+        if frame is None:
+            return UNKNOWN
+        taken = self._decide(owner, test, frame)
+        if taken is None:
+            return UNKNOWN
+        branch = node.body if taken else node.orelse
+        self.scopes.register(branch, scope)
+        return self.value(branch)
+
     def _decide(self, owner, test, frame) -> Optional[bool]:
         """Whether ``if param is None:`` (or ``is not None``) runs its body in ``frame``.
 
