@@ -101,7 +101,12 @@ def _check(source: str, tree, keras_version) -> List[Diagnostic]:
         tree = parse(source)
     try:
         analysis = analyse(source, tree, keras_version)
-        return _run_rules(analysis)
+        try:
+            return _run_rules(analysis)
+        finally:
+            from gru_lint.analysis.scopes import release
+
+            release(analysis.scopes)  # freed by reference counts, no collector pass
     except RecursionError:
         return []  # absurdly deep code: nothing can be proven about it
 

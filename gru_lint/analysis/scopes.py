@@ -413,6 +413,30 @@ if hasattr(ast, "Match"):  # 3.10+
     _HANDLERS[ast.Match] = ScopeBuilder._match
 
 
+def release(builder: "ScopeBuilder") -> None:
+    """Break the reference cycles of a file's scopes once it is done with.
+
+    A binding names its scope, which lists the binding: without this, the scopes, the
+    bindings and the whole tree they reach are freed only by a pass of the cyclic garbage
+    collector (several milliseconds for a 500-line file). Cleared, they go at once, by
+    reference counting. Only for a file whose analysis is over: lookups find nothing after.
+    """
+    seen = set()
+    todo = [builder.module_scope, *builder.scope_by_node.values(), *builder.node_scope.values()]
+    while todo:
+        scope = todo.pop()
+        if scope is None or id(scope) in seen:
+            continue
+        seen.add(id(scope))
+        todo.append(scope.parent)
+        for table in (scope.bindings, scope.attrs):
+            for bindings in table.values():
+                for binding in bindings:
+                    todo.append(binding.scope)
+                    todo.append(binding.where)
+            table.clear()
+
+
 def build_scopes(module: ast.Module, source: str = None) -> ScopeBuilder:
     return ScopeBuilder(module, has_walrus=source is None or ":=" in source)
 

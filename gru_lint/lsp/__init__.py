@@ -38,6 +38,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     server = create_server()
     _warm_up()
+    server.collector.start()  # freezes what start-up made; see gru_lint.lsp.collector
     server.start_io()
     if getattr(sys.stdout, "closed", False):  # pygls closes stdout on exit; callers may flush it
         import os
@@ -48,13 +49,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def _warm_up() -> None:
-    """Import the analysis now rather than on the first edit, and take what start-up
-    allocated (it lives as long as the server) out of the garbage collector's passes."""
-    import gc
-
+    """Import the analysis now rather than on the first edit."""
     from gru_lint import core
 
     core.might_matter("keras initial_state")  # imports the rules and their triggers
     from gru_lint.analysis import facts  # noqa: F401
-
-    gc.freeze()

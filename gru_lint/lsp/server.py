@@ -17,7 +17,6 @@ the cells.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional, Tuple
@@ -30,13 +29,14 @@ from pygls.protocol import LanguageServerProtocol
 from gru_lint import __version__
 from gru_lint.lsp import options
 from gru_lint.lsp.actions import FIX_ALL, Actions
-from gru_lint.lsp.documents import Analysis, span_bounds
+from gru_lint.lsp.collector import Collector
+from gru_lint.lsp.convert import Conversions
+from gru_lint.lsp.documents import Analysis
 from gru_lint.lsp.project import Projects
 from gru_lint.lsp.snapshots import Entry, Part, Result, Snapshot
 
 log = logging.getLogger("gru_lint.lsp")
 
-SOURCE = "gru-lint"
 DEBOUNCE = 0.05  # seconds: edits closer than this are analysed together
 CONFIGURATION_WAIT = 5.0  # seconds to wait for the client's settings before publishing
 
@@ -58,29 +58,7 @@ class Protocol(LanguageServerProtocol):
             raise
 
 
-def _severity(code: str) -> lsp.DiagnosticSeverity:
-    from gru_lint.rules import RULES
-    from gru_lint.rules._base import CRASHES
-
-    rule = RULES.get(code)
-    if rule is not None and rule.effects and set(rule.effects) <= CRASHES:
-        return lsp.DiagnosticSeverity.Error
-    return lsp.DiagnosticSeverity.Warning
-
-
-@functools.lru_cache(maxsize=None)
-def _rule_href(code: str) -> Optional[str]:
-    """The rule's module, whose docstring is its documentation (``gru-lint --explain``)."""
-    import pathlib
-
-    from gru_lint import rules
-
-    module = getattr(rules, "_MODULE_OF", {}).get(code)
-    path = getattr(module, "__file__", None)
-    return pathlib.Path(path).resolve().as_uri() if path else None
-
-
-class GruLintServer(Actions, LanguageServer):
+class GruLintServer(Actions, Conversions, LanguageServer):
     def __init__(self, debounce: float = DEBOUNCE):
         super().__init__(
             "gru-lint",
@@ -99,6 +77,7 @@ class GruLintServer(Actions, LanguageServer):
         self.overrides: Dict[str, object] = {}
         self.generation = 0  # bumped whenever the settings change
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gru-lint")
+        self.collector = Collector()  # started by ``gru-lint server`` (``gru_lint.lsp.main``)
         self._settings: Dict[Optional[str], object] = {}  # per directory
         self.projects = Projects()
         self._reported: set = set()  # configuration errors already shown
@@ -268,13 +247,19 @@ class GruLintServer(Actions, LanguageServer):
         settings = self.settings_for(uri)
         generation = self.generation
         loop = asyncio.get_running_loop()
+        self.collector.busy()
         analysis = await loop.run_in_executor(
-            self.worker, Analysis, snap.text, settings, None, self.path_of(uri)
+            self.worker, self._analyse, snap.text, settings, self.path_of(uri)
         )
         result = Result(snap, analysis, generation)
         if key in self.entries:
             self.entries[key].result = result
         return result
+
+    def _analyse(self, text: str, settings, path: Optional[str]) -> Analysis:
+        """On the worker thread."""
+        self.collector.before_analysis()
+        return Analysis(text, settings, None, path)
 
     # ------------------------------------------------------------------ diagnostics
 
@@ -322,6 +307,8 @@ class GruLintServer(Actions, LanguageServer):
                     entry.dirty = True  # the settings changed meanwhile
                     continue
                 self.publish(entry, result)
+                waiting = any(e.dirty for e in self.entries.values())
+                self.collector.published(loop, waiting)
         except Exception as exc:  # a bug must not stop the server
             log.exception("analysis failed")
             self.window_log_message(
@@ -359,66 +346,6 @@ class GruLintServer(Actions, LanguageServer):
             entry.task.cancel()
         for uri in entry.uris:
             self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
-
-    # ------------------------------------------------------------------ positions
-
-    def to_client(self, part: Part, pos) -> lsp.Position:
-        line, col = pos
-        if line >= len(part.lines):
-            return lsp.Position(line=len(part.lines), character=0)
-        text = part.lines.line_text(line)
-        return lsp.Position(line=line, character=self.workspace.position_codec.client_num_units(text[:col]))
-
-    def from_client(self, part: Part, position: lsp.Position) -> Tuple[int, int]:
-        text = part.lines.line_text(position.line)
-        impl = self.workspace.position_codec.impl
-        units = col = 0
-        for char in text:
-            if units >= position.character:
-                break
-            units += impl.code_units_for_char(char)
-            col += 1
-        return position.line, col
-
-    def _range(self, snap: Snapshot, span) -> Optional[Tuple[int, lsp.Range]]:
-        start, end = span_bounds(span)
-        located = snap.locate(start)
-        if located is None:
-            return None
-        part, local_start = located
-        end_located = snap.locate(end)
-        if end_located is None or end_located[0] != part:  # a range running into another cell
-            local_end = (local_start[0], len(snap.parts[part].lines.line_text(local_start[0])))
-        else:
-            local_end = end_located[1]
-        p = snap.parts[part]
-        return part, lsp.Range(start=self.to_client(p, local_start), end=self.to_client(p, local_end))
-
-    def _diagnostic(self, snap: Snapshot, diag) -> Optional[Tuple[int, lsp.Diagnostic]]:
-        located = self._range(snap, diag.span)
-        if located is None:
-            return None
-        part, rng = located
-        related = []
-        for rel in diag.related:
-            where = self._range(snap, rel.span)
-            if where is not None:
-                uri = snap.parts[where[0]].uri
-                related.append(
-                    lsp.DiagnosticRelatedInformation(
-                        location=lsp.Location(uri=uri, range=where[1]), message=rel.message
-                    )
-                )
-        href = _rule_href(diag.code)
-        return part, lsp.Diagnostic(
-            range=rng,
-            message=diag.message,
-            severity=_severity(diag.code),
-            code=diag.code,
-            code_description=lsp.CodeDescription(href=href) if href else None,
-            source=SOURCE,
-            related_information=related or None,
-        )
 
 
 def _is_python(doc: lsp.TextDocumentItem) -> bool:

@@ -40,12 +40,25 @@ class Snapshot:
 
     def __init__(self, key: str, signature, parts: List[Part], notebook: bool):
         self.key, self.signature, self.parts = key, signature, parts
-        self.program = None
-        if notebook:
+        self.notebook = notebook
+        self._program = None
+        self._text: Optional[str] = None if notebook else parts[0].text
+
+    @property
+    def program(self):
+        """The notebook's program (made when first needed: a snapshot taken only to compare
+        its versions costs nothing); None for a Python file."""
+        if self.notebook and self._program is None:
             from gru_lint.notebook import Cell, virtual_source
 
-            self.program = virtual_source(Cell(i + 1, "code", p.text) for i, p in enumerate(parts))
-        self.text = self.program.text if self.program is not None else parts[0].text
+            self._program = virtual_source(Cell(i + 1, "code", p.text) for i, p in enumerate(self.parts))
+        return self._program
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self.program.text
+        return self._text
 
     def locate(self, pos) -> Optional[Tuple[int, Tuple[int, int]]]:
         """(part index, position in the part) of a position in the analysed text."""
