@@ -43,6 +43,16 @@ Observation kinds
     of a recurrent layer built with ``return_state=True`` (as a ``Sequential``
     does); attributed to the statement that created that recurrent layer, and
     recorded just before the ``raised`` it comes with.
+``state_not_carried``
+    A recurrent layer called with ``initial_state`` that returns its states, or a
+    model fed several arrays that returns several (``decoder_model.predict([tok] +
+    states)``, ``decoder(tok, hidden, enc_out)``), called again from the same fixture
+    statement (same call chain, same object) was fed, for some argument, exactly what
+    it was fed the step before, although that step returned new arrays of that
+    argument's shape, and none of the arrays it returned is fed back: the state is
+    not carried from one step to the next. A step that is fed back one of the
+    previous step's new arrays is recorded as ``ok`` ("state carried"). Eager calls
+    only; values are compared, not identities.
 ``ok``
     An intercepted call showed none of the above.
 ``probe_error``
@@ -123,6 +133,7 @@ KINDS = frozenset(
         "output_changed",
         "model_state_ignored",
         "state_list_fed",
+        "state_not_carried",
         "ok",
         "probe_error",
     }
@@ -523,6 +534,8 @@ class _Recorder:
         self.rng = None
         # id(layer) -> (layer, fixture line of the statement that created it)
         self.created: dict[int, tuple[Any, int]] = {}
+        # (case, site, id(callee)) -> (arrays fed, arrays returned) of its last step
+        self.steps: dict[tuple, tuple[list[Any], list[Any]]] = {}
 
     def add(self, where: int | _Site, kind: str, detail: str = "", layer: str = "") -> None:
         """Record an observation at a fixture line (or at a ``_Site`` with its call chain)."""
@@ -537,6 +550,28 @@ class _Recorder:
         self.observations.append(
             Observation(stmt, kind, detail, self.case, self.seq, layer, chain)
         )
+
+    def step(self, site: _Site, callee: Any, fed: Any, returned: Any, name: str) -> None:
+        """One more call of ``callee`` at ``site``: is the state carried from the last one?
+
+        ``fed`` and ``returned`` are the arrays that matter (a layer's initial state and
+        returned states; a model's inputs and outputs); anything that is not an
+        eager array (symbolic tensors, ``None``, Python flags) is left out.
+        """
+        key = (self.case, site, id(callee))
+        fed_arrays, returned_arrays = _eager_arrays(fed), _eager_arrays(returned)
+        if fed_arrays is None or returned_arrays is None or not fed_arrays or not returned_arrays:
+            self.steps.pop(key, None)
+            return
+        previous = self.steps.get(key)
+        self.steps[key] = (fed_arrays, returned_arrays)
+        if previous is None:
+            return
+        found = _carried(previous, (fed_arrays, returned_arrays))
+        if found == "carried":
+            self.add(site, "ok", "state carried", name)
+        elif found is not None:
+            self.add(site, "state_not_carried", found, name)
 
     def caller_site(self, frame: types.FrameType | None) -> _Site | None:
         """Fixture line of the code that called the layer (skipping autograph plumbing),
@@ -832,6 +867,53 @@ def _same_values(a: list[Any], b: list[Any]) -> bool:
     return True
 
 
+def _eager_arrays(struct: Any) -> list[Any] | None:
+    """Copies of the eager array leaves of ``struct`` (non-arrays left out); None when a
+    leaf is symbolic (a functional model being built, a traced call)."""
+    np = _NP
+    out = []
+    for leaf in _flatten(struct):
+        if _is_keras_tensor(leaf) or _is_graph_tensor(leaf):
+            return None
+        if not _is_array(leaf) or isinstance(leaf, (str, bytes)):
+            continue
+        try:
+            arr = np.array(leaf, copy=True)
+        except Exception:
+            return None
+        if arr.dtype.kind in "biufc":
+            out.append(arr)
+    return out
+
+
+def _same_array(a: Any, b: Any) -> bool:
+    return a.shape == b.shape and _same_values([a], [b])
+
+
+def _carried(previous: tuple[list, list], current: tuple[list, list]) -> str | None:
+    """"carried", a description of the state not carried, or None (nothing to say).
+
+    The new arrays of the previous step are the ones it returned that it was not fed.
+    Fed back (some array fed now equals one of them): carried. Not carried: an array
+    fed now equals the one fed at the same place the step before, the previous step
+    returned a new array of that shape, and no new array is fed back.
+    """
+    fed_before, returned_before = previous
+    fed_now, _ = current
+    new = [r for r in returned_before if not any(_same_array(r, f) for f in fed_before)]
+    if not new:
+        return None
+    if any(_same_array(f, r) for f in fed_now for r in new):
+        return "carried"
+    if len(fed_now) != len(fed_before):
+        return None
+    for i, (before, now) in enumerate(zip(fed_before, fed_now)):
+        if _same_array(before, now) and any(r.shape == before.shape for r in new):
+            return (f"fed argument {i} of {len(fed_now)} (shape {tuple(before.shape)}) again "
+                    f"unchanged; the {len(new)} new array(s) the previous step returned are not fed")
+    return None
+
+
 @contextlib.contextmanager
 def _preserved_variables(layer: Any):
     """Restore the layer's variables (weights, RNN states, seeds) after side calls."""
@@ -1010,7 +1092,9 @@ def _intercept(orig: Callable, is_model: bool) -> Callable:
         else:
             given, state = _state_of(args, kwargs)
         if not given:
-            if is_model or not args or not isinstance(args[0], (list, tuple)):
+            if is_model:
+                return _stepped(rec, sys._getframe(1), orig, self, args, kwargs)
+            if not args or not isinstance(args[0], (list, tuple)):
                 return orig(self, *args, **kwargs)
             try:
                 return orig(self, *args, **kwargs)
@@ -1046,6 +1130,12 @@ def _intercept(orig: Callable, is_model: bool) -> Callable:
                         name,
                     )
             raise
+
+        if not is_model and not symbolic_keras and not in_graph:
+            returned = _returned_states(self, out)
+            if returned is not None:
+                with contextlib.suppress(Exception):
+                    rec.step(line, self, state, returned, name)
 
         key = (rec.case, line, id(self), _signature((args, kwargs)))
         if key in rec.probed:
@@ -1123,6 +1213,48 @@ def _intercept(orig: Callable, is_model: bool) -> Callable:
     return _TF.autograph.experimental.do_not_convert(__call__)
 
 
+def _returned_states(layer: Any, out: Any) -> Any:
+    """The states a recurrent layer built with ``return_state=True`` returned, else None."""
+    if getattr(layer, "return_state", False) and isinstance(out, (list, tuple)) and len(out) >= 2:
+        return list(out[1:])
+    return None
+
+
+def _stepped(rec: _Recorder, frame: Any, orig: Callable, model: Any, args: tuple,
+             kwargs: dict, x: Any = None) -> Any:
+    """Call ``orig`` (a model's ``__call__`` or ``predict``); when fixture code called it with
+    several arrays and got several back, record the step (``_Recorder.step``).
+
+    ``x``: what counts as fed (the data of ``predict``); by default every argument."""
+    site = rec.caller_site(frame)
+    out = orig(model, *args, **kwargs)
+    if site is None:
+        return out
+    fed = (args, kwargs) if x is None else x
+    try:
+        fed_arrays, returned = _eager_arrays(fed), _eager_arrays(out)
+        if fed_arrays is not None and returned is not None and len(fed_arrays) >= 2 \
+                and len(returned) >= 2:
+            rec.step(site, model, fed, out, type(model).__name__)
+    except Exception as exc:  # a failure of the checks, not of the program
+        rec.add(site, "probe_error", _exc_detail(exc), type(model).__name__)
+    return out
+
+
+def _intercept_predict(orig: Callable) -> Callable:
+    """Wrap ``Model.predict``/``predict_on_batch``: decoding loops run models through them."""
+
+    def predict(self, *args, **kwargs):
+        rec = _ACTIVE
+        if rec is None or rec.probing:
+            return orig(self, *args, **kwargs)
+        x = args[0] if args else kwargs.get("x")
+        return _stepped(rec, sys._getframe(1), orig, self, args, kwargs, x)
+
+    predict._oracle_wrapped = orig  # type: ignore[attr-defined]
+    return predict
+
+
 def _record_creation(orig: Callable) -> Callable:
     """Wrap a layer ``__init__`` to remember the fixture line that created each layer."""
 
@@ -1148,6 +1280,7 @@ def _patched():
     ]
     saved = []
     inits = []
+    saved_methods: list[tuple[str, bool, Any]] = []
     for cls in (keras.layers.RNN, keras.layers.Bidirectional):
         inits.append((cls, "__init__" in cls.__dict__, cls.__dict__.get("__init__")))
         cls.__init__ = _record_creation(cls.__init__)
@@ -1156,9 +1289,18 @@ def _patched():
         orig = cls.__call__
         saved.append((cls, had_own, cls.__dict__.get("__call__")))
         cls.__call__ = _intercept(orig, is_model)
+    for method in ("predict", "predict_on_batch"):
+        cls = keras.Model
+        saved_methods.append((method, method in cls.__dict__, cls.__dict__.get(method)))
+        setattr(cls, method, _intercept_predict(getattr(cls, method)))
     try:
         yield
     finally:
+        for method, had_own, own in reversed(saved_methods):
+            if had_own:
+                setattr(keras.Model, method, own)
+            else:
+                delattr(keras.Model, method)
         for cls, had_own, own in reversed(saved):
             if had_own:
                 cls.__call__ = own

@@ -471,3 +471,75 @@ def test_state_list_fed_to_the_next_layer_is_credited_to_its_producer(tmp_path):
     assert add.stmt[0] == line_of(path, "return_state=True))")
     raised = next(o for o in observations if o.case == "case_add" and o.kind == "raised")
     assert raised.stmt[0] == line_of(path, "layers.Dense(1))") and add.seq < raised.seq
+
+
+def test_state_not_carried_through_a_decode_loop(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        gru = layers.GRU(4, return_state=True)
+        dense = layers.Dense(5)
+        tok_in = keras.Input(shape=(None, 5))
+        h_in = keras.Input(shape=(4,))
+        seq, h_out = layers.GRU(4, return_state=True)(tok_in, initial_state=h_in)
+        model = keras.Model([tok_in, h_in], [layers.Dense(5)(seq), h_out])
+
+        def case_layer_dropped():
+            tok = x[:, :1]
+            for _ in range(3):
+                out, new_h = gru(tok, initial_state=h)  # dropped
+                tok = dense(out)[:, None, :]
+
+        def case_layer_carried():
+            tok, state = x[:, :1], h
+            for _ in range(3):
+                out, state = gru(tok, initial_state=state)  # carried
+                tok = dense(out)[:, None, :]
+
+        def case_predict_dropped():
+            tok = x[:, :1]
+            for _ in range(3):
+                out, new_h = model.predict([tok, h], verbose=0)  # dropped
+                tok = out[:, None, :]
+
+        def case_predict_carried():
+            tok, state = x[:, :1], h
+            for _ in range(3):
+                out, state = model.predict([tok, state], verbose=0)  # carried
+                tok = out[:, None, :]
+
+        def case_once():
+            out, new_h = gru(x, initial_state=h)  # once
+        """,
+    )
+    observations = oracle.observe(path)
+    dropped = [o for o in observations if o.kind == "state_not_carried"]
+    assert {(o.case, o.stmt[0]) for o in dropped} == {
+        ("case_layer_dropped", line_of(path, "# dropped")),
+        ("case_predict_dropped", line_of(path, "model.predict([tok, h]")),
+    }
+    assert {o.layer for o in dropped} == {"GRU", "Functional"}
+    carried = {(o.case, o.stmt[0]) for o in observations if o.detail == "state carried"}
+    assert carried == {("case_layer_carried", line_of(path, "# carried")),
+                       ("case_predict_carried", line_of(path, "model.predict([tok, state]"))}
+    assert kinds_at(observations, line_of(path, "# once")) == {"ok"}
+    effects = {**EFFECTS, "E4": {"state_not_carried"}}
+    marked = {line_of(path, "# dropped"): {"E4"}, line_of(path, "model.predict([tok, h]"): {"E4"}}
+    assert oracle.verdict(observations, marked, effects) == []
+    # unmarked, the dropped states are a problem; a marker on a carrying loop is not proven
+    assert len(oracle.verdict(observations, {line_of(path, "# once"): {"E1"}}, effects)) >= 2
+    problems = oracle.verdict(observations, {**marked, line_of(path, "# carried"): {"E4"}}, effects)
+    assert len(problems) == 1 and "state_not_carried" in problems[0]
+
+
+def test_carried_compares_values_not_identities():
+    import numpy as np
+
+    oracle._load()
+    h0, h1, h2 = np.zeros((1, 2)), np.ones((1, 2)), np.full((1, 2), 2.0)
+    assert oracle._carried(([h0], [h1]), ([h1.copy()], [h2])) == "carried"
+    assert "unchanged" in oracle._carried(([h0], [h1]), ([h0.copy()], [h2]))
+    # a new array of another shape than the repeated input says nothing
+    assert oracle._carried(([h0], [np.ones((3,))]), ([h0], [h2])) is None
+    # nothing new returned: nothing to carry
+    assert oracle._carried(([h0], [h0.copy()]), ([h0], [h0])) is None

@@ -37,6 +37,7 @@ _MODULES = (
     "gru022_state_input_not_model_input",
     "gru023_state_input_arrays",
     "gru024_fixed_batch_state_in_call",
+    "gru025_state_not_carried",
 )
 
 
