@@ -1,6 +1,7 @@
 """Show (and with ``--write``, store) the fixer's output for fixtures, to review by eye.
 
     python tests/fix_goldens.py [--write] [FIXTURE ...]
+    python tests/fix_goldens.py --count [FIXTURE ...]
 
 For each fixture (all of ``tests/fixtures`` by default) this prints the diff between
 the fixture and what ``fix_source`` makes of it, safe fixes only and then with unsafe
@@ -15,6 +16,15 @@ the same way: the notebook with its code cells fixed as one program.
 
 ``--write`` stores the current output as the goldens (and deletes goldens that are no
 longer needed). Read every diff before committing a golden.
+
+``--count`` measures what ``--fix --unsafe-fixes`` repairs: for every bug fixture (a
+fixture outside the ``clean*`` folders) it counts the ``# error: [...]`` markers, how many
+of them are gone after the fixer ran (per code: markers minus the findings of that code
+left in the output), and credits them only when the output runs cleanly under TensorFlow
+the way ``test_golden_runs_under_keras`` checks a golden (what gru-lint still reports
+there must fail as its rule says, everything else must run). It prints one line per
+fixture the fixer changed, then ``fixed N of M markers``. It runs every changed
+fixture under TensorFlow: minutes, not seconds.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(1, str(HERE))
 
 from gru_lint.core import fix_source  # noqa: E402
 
@@ -79,11 +90,69 @@ def _diff(old: str, new: str, label: str) -> str:
                                         f"{label} (before)", f"{label} (fixed)"))
 
 
+def _program(path: Path, text: str, directory: Path) -> Path:
+    """A file the oracle can run: the fixture's (fixed) text, a notebook's cells as one program."""
+    from oracle import notebook_program
+
+    target = directory / path.name
+    target.write_bytes(text.encode("utf-8"))
+    return notebook_program(target, directory) if path.suffix == ".ipynb" else target
+
+
+def count(paths) -> int:
+    """Markers of bug fixtures gone after ``--fix --unsafe-fixes``, whose output runs cleanly."""
+    import collections
+    import tempfile
+
+    from oracle import observe, parse_markers, verdict
+
+    from gru_lint.core import check_source, parse
+    from gru_lint.keras_version import detect
+    from gru_lint.rules import RULES
+
+    total = fixed = 0
+    for path in paths:
+        if path.parent.name.startswith("clean") or not is_fixture(path):
+            continue
+        original, _, unsafe = expected(path)
+        with tempfile.TemporaryDirectory(prefix="gru-lint-count-") as tmp:
+            before = _program(path, original, Path(tmp))
+            markers = collections.Counter(c for codes in parse_markers(before).values() for c in codes)
+            total += sum(markers.values())
+            if unsafe == original or not markers:
+                continue
+            (Path(tmp) / "fixed").mkdir()
+            after = _program(path, unsafe, Path(tmp) / "fixed")
+            text = after.read_text(encoding="utf-8")
+            remaining = collections.Counter(d.code for d in check_source(text))
+            gone = sum(max(0, n - remaining[code]) for code, n in markers.items())
+            if not gone:
+                continue
+            left = {}
+            for diag in check_source(text):
+                left.setdefault(diag.line, set()).add(diag.code)
+            version = detect(parse(text))
+            effects = {code: rule.effects_for(version) for code, rule in RULES.items()}
+            problems = verdict(observe(after, "tf_keras" if version == 2 else "keras"), left, effects)
+        name = path.relative_to(FIXTURE_DIR) if FIXTURE_DIR in path.parents else path
+        if problems:
+            print(f"{name}: {gone} of {sum(markers.values())} gone, but the output does not run "
+                  f"cleanly: {problems[0]}")
+            continue
+        fixed += gone
+        print(f"{name}: {gone} of {sum(markers.values())} fixed")
+    print(f"fixed {fixed} of {total} markers in bug fixtures (--fix --unsafe-fixes, output runs "
+          f"cleanly under TensorFlow)")
+    return 0
+
+
 def main(argv) -> int:
     do_write = "--write" in argv
     paths = [Path(a).resolve() for a in argv if not a.startswith("--")]
     if not paths:
         paths = sorted(p for p in FIXTURE_DIR.rglob("*") if p.is_file() and is_fixture(p))
+    if "--count" in argv:
+        return count(paths)
     stale = 0
     for path in paths:
         original, safe, unsafe = expected(path)
