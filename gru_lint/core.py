@@ -39,9 +39,21 @@ def might_matter(source: Union[str, bytes]) -> bool:
     True only if it mentions Keras and one of the tokens some rule needs
     (``rules.TRIGGERS``). Files that fail it are never parsed.
     """
-    if isinstance(source, str):
-        return _KERAS in source and _trigger_pattern(str).search(source) is not None
-    return _KERAS_BYTES in source and _trigger_pattern(bytes).search(source) is not None
+    kind = str if isinstance(source, str) else bytes
+    if (_KERAS if kind is str else _KERAS_BYTES) not in source:
+        return False
+    # Plain substring searches first (each a fast scan in C); the regular expression,
+    # which also checks whole names, only runs on the few files that pass them.
+    if not any(trigger in source for trigger in _triggers(kind)):
+        return False
+    return _trigger_pattern(kind).search(source) is not None
+
+
+@functools.lru_cache(maxsize=None)
+def _triggers(kind) -> tuple:
+    from gru_lint.rules import TRIGGERS
+
+    return TRIGGERS if kind is bytes else tuple(t.decode() for t in TRIGGERS)
 
 
 @functools.lru_cache(maxsize=None)

@@ -23,7 +23,7 @@ from gru_lint.worker import Outcome, Task, error_line, run_task, run_task_serial
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import List
+    from typing import Iterable, List
 
 MIN_FILES_FOR_POOL = 3  # one run in-process first (warming imports), the rest in parallel
 JOBS_PER_CPU = 2  # -j is capped at this many workers per available CPU
@@ -125,10 +125,14 @@ class _Signals:
         return _Terminate() if cls.signum == signal.SIGTERM else KeyboardInterrupt()
 
 
-def _check_signals() -> None:
+def check_signals() -> None:
+    """Raise the interrupt that came while running (a no-op outside :func:`run_tasks`)."""
     stop = _Signals.pending()
     if stop is not None:
         raise stop
+
+
+_check_signals = check_signals
 
 
 def _wait(future):
@@ -170,11 +174,13 @@ def _worker_failed(task: Task, exc: BaseException) -> Outcome:
     )
 
 
-def _run_in_pool(tasks: List[Task], workers: int):
+def _run_in_pool(tasks: Iterable[Task], workers: int):
     """Yield ``(task, outcome or exception)`` for each task, in order.
 
-    On an interrupt the pending tasks are cancelled, the running ones are waited for,
-    and :class:`Interrupted` is raised with every outcome gathered.
+    ``tasks`` may be a stream: each is submitted as soon as it comes, so the workers
+    start on the first files while the rest are still being found. On an interrupt
+    the pending tasks are cancelled, the running ones are waited for, and
+    :class:`Interrupted` is raised with every outcome gathered.
     """
     import gc
     import os
@@ -183,16 +189,26 @@ def _run_in_pool(tasks: List[Task], workers: int):
     # What the workers inherit (modules, the tasks) is never garbage: keep it out of their
     # collector's passes, which would also copy every page they touch (copy-on-write).
     gc.freeze()
+    frozen = True
     executor = ProcessPoolExecutor(
         max_workers=workers, mp_context=_mp_context(), initializer=_worker_init,
         initargs=(os.getpid(),),
     )
+    submitted: List[Task] = []
     futures = []
     done: List[Outcome] = []
     try:
-        futures = [executor.submit(run_task_serialized, t) for t in tasks]
-        gc.unfreeze()  # the workers are started (one per submit, up to ``workers``)
-        for task, future in zip(tasks, futures):
+        for task in tasks:
+            _check_signals()
+            futures.append(executor.submit(run_task_serialized, task))
+            submitted.append(task)
+            if frozen and len(futures) >= workers:
+                gc.unfreeze()  # the workers are started (one per submit, up to ``workers``)
+                frozen = False
+        if frozen:
+            gc.unfreeze()
+            frozen = False
+        for task, future in zip(submitted, futures):
             try:
                 result = _wait(future).load()
             except Exception as exc:  # e.g. BrokenProcessPool when a worker dies
@@ -222,7 +238,8 @@ def _run_in_pool(tasks: List[Task], workers: int):
                     done.append(outcome.load())
         raise Interrupted([o for o in done if isinstance(o, Outcome)], _signum(exc)) from None
     finally:
-        gc.unfreeze()
+        if frozen:
+            gc.unfreeze()
         for future in futures:  # closed early (GeneratorExit): start nothing more
             future.cancel()
         executor.shutdown(wait=True)
@@ -264,8 +281,8 @@ def run_tasks(tasks: List[Task], jobs: int) -> List[Outcome]:
         return outcomes
 
 
-def _run_serial(tasks: List[Task], outcomes: List[Outcome]) -> List[Outcome]:
-    for task in tasks:
+def _run_serial(tasks: Iterable[Task], outcomes: List[Outcome]) -> List[Outcome]:
+    for task in _until_interrupted(tasks, outcomes):
         try:
             _check_signals()
             outcomes.append(run_task(task))
@@ -274,16 +291,48 @@ def _run_serial(tasks: List[Task], outcomes: List[Outcome]) -> List[Outcome]:
     return outcomes
 
 
-def _run_tasks(tasks: List[Task], jobs: int) -> List[Outcome]:
-    if jobs <= 1 or len(tasks) < MIN_FILES_FOR_POOL:
-        return _run_serial(tasks, [])
+def _until_interrupted(tasks: Iterable[Task], outcomes: List[Outcome]):
+    """The tasks; an interrupt raised while the next one is found (in discovery)
+    becomes :class:`Interrupted` with ``outcomes``."""
+    stream = iter(tasks)
+    while True:
+        try:
+            task = next(stream)
+        except StopIteration:
+            return
+        except (KeyboardInterrupt, _Terminate) as exc:
+            raise Interrupted(_unique(outcomes), _signum(exc)) from None
+        yield task
+
+
+def _recorded(tasks: Iterable[Task], taken: List[Task]):
+    for task in tasks:
+        taken.append(task)
+        yield task
+
+
+def _run_tasks(tasks: Iterable[Task], jobs: int) -> List[Outcome]:
+    """``tasks`` may be a list or a stream (see :func:`gru_lint.runner.run`)."""
+    import itertools
+
+    stream = iter(tasks)
+    if jobs <= 1:
+        return _run_serial(stream, [])
+    head = list(itertools.islice(_until_interrupted(stream, []), MIN_FILES_FOR_POOL))
+    if len(head) < MIN_FILES_FOR_POOL:
+        return _run_serial(head, [])
     # The first file runs here so the parser gets imported once, before forking.
-    outcomes = _run_serial(tasks[:1], [])
-    rest = tasks[1:]
+    outcomes = _run_serial(head[:1], [])
+    # Enough of the stream to size the pool: no more workers than files.
+    more = list(itertools.islice(_until_interrupted(stream, outcomes), jobs))
+    waiting = head[1:] + more
+    workers = jobs if len(more) == jobs else min(jobs, len(waiting))
+    taken: List[Task] = []
+    rest = _recorded(itertools.chain(waiting, stream), taken)
     failed: List[Task] = []
     seen = set()
     try:
-        for task, result in _run_in_pool(rest, min(jobs, len(rest))):
+        for task, result in _run_in_pool(rest, workers):
             seen.add(id(task))
             if isinstance(result, Outcome):
                 outcomes.append(result)
@@ -294,7 +343,8 @@ def _run_tasks(tasks: List[Task], jobs: int) -> List[Outcome]:
     except (KeyboardInterrupt, _Terminate) as exc:  # between two results
         raise Interrupted(_unique(outcomes), _signum(exc)) from None
     except (OSError, ValueError, NotImplementedError, ImportError):  # no process support
-        _run_serial([t for t in rest if id(t) not in seen], outcomes)
+        left = [t for t in taken if id(t) not in seen]
+        _run_serial(itertools.chain(left, rest), outcomes)
     # A dying worker (a crash in native code, say) breaks the whole pool. Run the
     # files it took down again, each in a process of its own, so that only the
     # file that really crashes is reported.

@@ -79,35 +79,55 @@ def collect(
     With ``--fix``, a file reached through a symbolic link whose real path is outside
     every path given is checked but not rewritten (``allow_outside`` lifts that).
     """
-    from gru_lint.discovery import iter_python_files
-    from gru_lint.sourcefile import SourceError
+    found = _Prepared(paths, settings, cache, exclude=exclude,
+                      respect_gitignore=respect_gitignore, allow_outside=allow_outside,
+                      force_exclude=force_exclude, default_excludes=default_excludes)
+    tasks = list(found.tasks())
+    return found.outcomes, tasks, found.checked
 
-    outcomes: List[Outcome] = []
-    tasks: List[Task] = []
-    checked = 0
-    roots = _real_roots(paths) if settings.mode == "fix" and not allow_outside else None
-    for found in iter_python_files(
-        paths,
-        exclude=exclude,
-        respect_gitignore=respect_gitignore,
-        force_exclude=force_exclude,
-        default_excludes=default_excludes,
-    ):
-        if isinstance(found, SourceError):
-            shown = display_name(found.path)
-            outcomes.append(Outcome(shown, error=error_line(shown, found.message)))
-            continue
-        checked += 1
-        item = prepare(display_name(found), found, settings, cache)
-        if roots is not None and isinstance(item, Task):
-            real = outside_roots(found, roots)
-            if real is not None:
-                item.write_refusal = (
-                    f"its real path {display_name(real)} is outside the paths given "
-                    "(--fix-outside-roots allows it)"
-                )
-        (tasks if isinstance(item, Task) else outcomes).append(item)
-    return outcomes, tasks, checked
+
+class _Prepared:
+    """Discovery and preparation as a stream: :meth:`tasks` yields the files the core
+    must see, one at a time, so that workers start on them while later files are
+    still being found and prefiltered; the files answered at once go to ``outcomes``."""
+
+    def __init__(self, paths, settings, cache, **options):
+        self.paths = paths
+        self.settings = settings
+        self.cache = cache
+        self.options = options
+        self.outcomes: List[Outcome] = []
+        self.checked = 0
+
+    def tasks(self, check=None):
+        """The tasks; ``check()`` runs before each file (it may raise to stop the run)."""
+        from gru_lint.discovery import iter_python_files
+        from gru_lint.sourcefile import SourceError
+
+        options = dict(self.options)
+        allow_outside = options.pop("allow_outside", False)
+        settings, cache = self.settings, self.cache
+        roots = _real_roots(self.paths) if settings.mode == "fix" and not allow_outside else None
+        for found in iter_python_files(self.paths, **options):
+            if check is not None:
+                check()
+            if isinstance(found, SourceError):
+                shown = display_name(found.path)
+                self.outcomes.append(Outcome(shown, error=error_line(shown, found.message)))
+                continue
+            self.checked += 1
+            item = prepare(display_name(found), found, settings, cache)
+            if not isinstance(item, Task):
+                self.outcomes.append(item)
+                continue
+            if roots is not None:
+                real = outside_roots(found, roots)
+                if real is not None:
+                    item.write_refusal = (
+                        f"its real path {display_name(real)} is outside the paths given "
+                        "(--fix-outside-roots allows it)"
+                    )
+            yield item
 
 
 def default_jobs() -> int:
@@ -137,26 +157,24 @@ def run(
     a small multiple of the CPUs. SIGINT/SIGTERM raise :class:`gru_lint.pool.Interrupted`
     carrying the outcomes finished before them.
     """
-    from gru_lint.pool import run_tasks
+    from gru_lint.pool import check_signals, run_tasks
 
+    jobs = default_jobs() if jobs is None else jobs
     if stdin_data is not None:
         display = display_name(stdin_filename) if stdin_filename else "-"
         item = prepare(
             display, None, settings, cache, data=stdin_data, core_path=stdin_filename or "<stdin>"
         )
         outcomes, tasks, checked = ([], [item], 1) if isinstance(item, Task) else ([item], [], 1)
+        outcomes.extend(run_tasks(tasks, jobs))
     else:
-        outcomes, tasks, checked = collect(
-            paths,
-            settings,
-            cache,
-            exclude=exclude,
-            respect_gitignore=respect_gitignore,
-            force_exclude=force_exclude,
-            default_excludes=default_excludes,
-            allow_outside=allow_outside,
-        )
-    outcomes.extend(run_tasks(tasks, default_jobs() if jobs is None else jobs))
+        # Files are handed to the workers as they are found: reading and prefiltering
+        # the rest overlaps with checking the first ones.
+        found = _Prepared(paths, settings, cache, exclude=exclude,
+                          respect_gitignore=respect_gitignore, allow_outside=allow_outside,
+                          force_exclude=force_exclude, default_excludes=default_excludes)
+        done = run_tasks(found.tasks(check_signals), jobs)
+        outcomes, checked = found.outcomes + done, found.checked
     outcomes.sort(key=lambda o: o.display)
     return RunResult(outcomes, checked, stdin=stdin_data is not None)
 
