@@ -89,7 +89,7 @@ def analyse(source: str, tree: ast.Module = None, keras_version=None):
     from gru_lint.keras_version import resolve
 
     tree = tree if tree is not None else parse(source)
-    return FileAnalysis(source, tree, resolve(keras_version, tree))
+    return FileAnalysis(source, tree, resolve(keras_version, tree, source))
 
 
 def check_source(source: str, path: str = "<string>", tree: ast.Module = None,

@@ -58,8 +58,16 @@ def _sets_legacy_keras(stmt: ast.stmt) -> bool:
     return False
 
 
-def detect(tree: ast.Module) -> int:
+# Every spelling ``detect`` answers 2 for holds one of these words (``KERAS2_MODULES``
+# spelled whole or split as ``from tensorflow.python import keras``, the variable):
+# a file without any of them needs no walk.
+_KERAS2_WORDS = ("tf_keras", "python", "recurrent", "engine", LEGACY_KERAS_VARIABLE)
+
+
+def detect(tree: ast.Module, source: Optional[str] = None) -> int:
     """2 or 3: the Keras the module's imports say it targets (see the module doc)."""
+    if source is not None and not any(word in source for word in _KERAS2_WORDS):
+        return DEFAULT
     for stmt in _statements(tree.body):
         if isinstance(stmt, ast.Import):
             if any(_is_keras2_module(alias.name) for alias in stmt.names):
@@ -78,10 +86,11 @@ def detect(tree: ast.Module) -> int:
     return DEFAULT
 
 
-def resolve(setting: Union[int, str, None], tree: ast.Module) -> int:
-    """The version to check ``tree`` against: ``setting`` (2, 3) or, for ``"auto"``/None, the guess."""
+def resolve(setting: Union[int, str, None], tree: ast.Module, source: Optional[str] = None) -> int:
+    """The version to check ``tree`` (parsed from ``source``, when given) against:
+    ``setting`` (2, 3) or, for ``"auto"``/None, the guess."""
     if setting in (None, AUTO, ""):
-        return detect(tree)
+        return detect(tree, source)
     version = int(setting)
     if version not in KERAS_VERSIONS:
         raise ValueError(f"unknown Keras version: {setting!r} (expected 2, 3 or auto)")

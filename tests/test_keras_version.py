@@ -7,6 +7,7 @@ import ast
 import pytest
 
 from gru_lint.core import check_source
+from gru_lint.keras_facts import KERAS2_MODULES
 from gru_lint.keras_version import detect, resolve
 from gru_lint.rules import RULES
 
@@ -31,6 +32,22 @@ from gru_lint.rules import RULES
 ])
 def test_keras2_code(source):
     assert detect(ast.parse(source)) == 2
+    assert detect(ast.parse(source), source) == 2  # the text shortcut agrees
+
+
+def _spellings(module):
+    prefix, _, last = module.rpartition(".")
+    yield f"import {module}"
+    yield f"from {module} import x"
+    if prefix:
+        yield f"from {prefix} import {last}"
+
+
+@pytest.mark.parametrize("module", KERAS2_MODULES)
+def test_the_text_shortcut_never_hides_a_keras2_import(module):
+    for source in _spellings(module):
+        assert detect(ast.parse(source)) == 2, source
+        assert detect(ast.parse(source), source) == 2, source
 
 
 @pytest.mark.parametrize("source", [

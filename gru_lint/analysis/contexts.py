@@ -22,7 +22,6 @@ nothing more.
 from __future__ import annotations
 
 import ast
-import re
 from bisect import bisect_right
 from typing import Callable, List
 
@@ -238,10 +237,10 @@ def _calls_by_name(analysis, name: str, dotted: bool) -> List[ast.Call]:
     source = analysis.source
     starts = analysis.positions.starts
     lines = set()
-    for m in re.finditer(re.escape(name) + r"\s*\(", source):
-        before = source[m.start() - 1] if m.start() else ""
+    for at in _call_offsets(source, name):
+        before = source[at - 1] if at else ""
         if (before == ".") == dotted and not (before.isalnum() or before == "_"):
-            lines.add(bisect_right(starts, m.start()))
+            lines.add(bisect_right(starts, at))
     calls = []
     index = analysis.index
     stmt_of = analysis.__dict__.setdefault("_stmt_of", {})
@@ -254,6 +253,25 @@ def _calls_by_name(analysis, name: str, dotted: bool) -> List[ast.Call]:
             scope_of[id(node)] = scope
     memo[key] = calls
     return calls
+
+
+_SPACE = frozenset(" \t\n\r\f\v")
+
+
+def _call_offsets(source: str, name: str):
+    """Offsets of ``name`` followed by ``(`` (white space between allowed).
+
+    Plain ``str.find`` scans: one regular expression per name would be compiled
+    again in every file."""
+    size, end = len(source), len(name)
+    at = source.find(name)
+    while at != -1:
+        k = at + end
+        while k < size and source[k] in _SPACE:
+            k += 1
+        if k < size and source[k] == "(":
+            yield at
+        at = source.find(name, at + 1)
 
 
 def _statement_of(analysis, call):

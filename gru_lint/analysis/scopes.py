@@ -18,7 +18,7 @@ from gru_lint.keras_facts import KERAS_PREFIXES
 FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one per place: identity is equality
 class Binding:
     """One place where a name gets a value.
 

@@ -43,6 +43,14 @@ class Frame:
     parent: Optional["Frame"] = None
     depth: int = 1
 
+    def __hash__(self) -> int:
+        # Frames key every memo of the evaluator: hash the values once, not per lookup.
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash((self.func, self.args, self.instance, self.parent, self.depth))
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
     def get(self, name: str) -> Optional[Value]:
         for key, value in self.args:
             if key == name:

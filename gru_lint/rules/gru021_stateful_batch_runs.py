@@ -266,7 +266,17 @@ def _block_of(analysis, call):
 
 
 def _in_loop(analysis, stmt) -> bool:
-    return any(isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.comprehension))
-               and node is not stmt and getattr(node, "lineno", stmt.lineno) < stmt.lineno
-               <= (getattr(node, "end_lineno", 0) or 0)
-               for node in ast.walk(analysis.tree))
+    return any(node is not stmt and start < stmt.lineno <= end
+               for node, start, end in _loops(analysis))
+
+
+def _loops(analysis):
+    """``(loop, first line, last line)`` of every loop statement of the file, found once."""
+    found = analysis.__dict__.get("_loop_lines")
+    if found is None:
+        found = analysis.__dict__["_loop_lines"] = [
+            (stmt, stmt.lineno, stmt.end_lineno or stmt.lineno)
+            for stmt, _scope, _block in analysis.scopes.statements
+            if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While))
+        ]
+    return found
