@@ -262,13 +262,25 @@ class _Walker:
         self.respect_gitignore = respect_gitignore
         self.seen_files: Set[str] = set()
         self.seen_dirs: Set[str] = set()
+        self.real_dirs: Dict[str, str] = {}
 
     def file(self, path: str, real: Optional[str] = None) -> Iterator[Union[str, SourceError]]:
-        real = real or os.path.realpath(path)
+        real = real or self._real_file(path)
         if real in self.seen_files:
             return
         self.seen_files.add(real)
         yield path
+
+    def _real_file(self, path: str) -> str:
+        """``os.path.realpath(path)`` for a file, its directory's resolved once for all its files."""
+        if os.path.islink(path):
+            return os.path.realpath(path)
+        head, tail = os.path.split(path)
+        head = head or os.curdir
+        real_dir = self.real_dirs.get(head)
+        if real_dir is None:
+            real_dir = self.real_dirs[head] = os.path.realpath(head)
+        return os.path.join(real_dir, tail)
 
     def walk(self, root: str) -> Iterator[Union[str, SourceError]]:
         abs_root = os.path.abspath(root)

@@ -176,3 +176,24 @@ def test_a_list_changed_in_place_is_not_read_as_its_first_literal(build):
         + "y = keras.layers.LSTM(32)(np.zeros((2, 3, 5)), initial_state=states)\n"
     )
     assert codes(source) == []
+
+
+def test_fast_walk_is_ast_walk_without_expression_contexts():
+    import ast
+
+    from gru_lint.analysis.astutil import child_nodes, walk
+
+    tree = ast.parse(
+        "import keras\n"
+        "x = [a.b[c] for c in d if c]\n"
+        "del x[0]\n"
+        "def f(*a, k=1, **kw):\n"
+        "    lambda y: (y := 2)\n"
+        "    return f'{x!r:>{w}}'\n"
+    )
+    contexts = (ast.Load, ast.Store, ast.Del)
+    expected = [n for n in ast.walk(tree) if not isinstance(n, contexts)]
+    assert list(walk(tree)) == expected
+    for node in expected:
+        assert child_nodes(node) == [c for c in ast.iter_child_nodes(node)
+                                     if not isinstance(c, contexts)]
