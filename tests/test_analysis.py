@@ -197,3 +197,39 @@ def test_fast_walk_is_ast_walk_without_expression_contexts():
     for node in expected:
         assert child_nodes(node) == [c for c in ast.iter_child_nodes(node)
                                      if not isinstance(c, contexts)]
+
+
+def test_statements_on_lines_agrees_with_a_line_by_line_map():
+    import ast
+
+    from gru_lint.analysis import scopes as sc
+    from gru_lint.analysis.index import StatementIndex, header_lines
+    from gru_lint.analysis.source import SourceText
+
+    source = (
+        "import keras\n"
+        "table = {\n    'a': 1,\n    'b': 2,\n}\n"
+        "@decorator(\n    1)\n"
+        "def f(x,\n      y):\n"
+        "    if x: y = 1\n"
+        "    for i in (1,\n              2):\n"
+        "        pass\n"
+        "    else:\n        z = 3\n"
+        "    try:\n        w = 1\n    except E:\n        w = 2\n    finally:\n        v = 0\n"
+        "    return [\n        y]\n"
+        "class C(\n    Base):\n    a = 1\n"
+        "with open(p) as f, \\\n     open(q) as g: h = 1\n"
+    )
+    tree = ast.parse(source)
+    scopes = sc.build_scopes(tree, source)
+    index = StatementIndex(source, SourceText(source).starts, scopes)
+    by_line = {}
+    for i, (stmt, _, _) in enumerate(scopes.statements):
+        for line in header_lines(stmt) or ():
+            by_line.setdefault(line, set()).add(i)
+    firsts = [stmt.lineno for stmt, _, _ in scopes.statements]
+    assert firsts == sorted(firsts)
+    last = source.count("\n") + 1
+    for line in range(0, last + 2):
+        assert index.ordinals_on({line}) == by_line.get(line, set()), line
+    assert index.ordinals_on(set(range(last + 1))) == set().union(*by_line.values())

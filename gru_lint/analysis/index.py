@@ -38,7 +38,7 @@ class StatementIndex:
         self.source = source
         self.starts = starts
         self.scopes = scopes
-        self._by_line: Optional[Dict[int, List[int]]] = None
+        self._spans: Optional[tuple] = None
         self._lines: Dict[object, frozenset] = {}
         self._calls: Dict[int, List[ast.Call]] = {}
 
@@ -56,17 +56,43 @@ class StatementIndex:
         wanted: set = set()
         if not lines:
             return wanted
-        by_line = self._by_line
-        if by_line is None:
-            by_line = self._by_line = {}
-            for i, (stmt, _scope, _block) in enumerate(self.scopes.statements):
-                span = header_lines(stmt)
-                if span is not None:
-                    for line in span:
-                        by_line.setdefault(line, []).append(i)
+        spans = self._spans
+        if spans is None:
+            spans = self._spans = self._header_spans()
+        firsts, lasts, reach = spans
         for line in lines:
-            wanted.update(by_line.get(line, ()))
+            # Statements come in source order: those starting on or before ``line``,
+            # walked back while one of them (``reach``: the furthest header end so far)
+            # can still reach it.
+            j = bisect_right(firsts, line) - 1
+            while j >= 0 and reach[j] >= line:
+                if lasts[j] >= line:
+                    wanted.add(j)
+                j -= 1
         return wanted
+
+    def _header_spans(self):
+        """First and last header line of every statement (defs: none), and the running
+        maximum of the last lines, for :meth:`ordinals_on`'s bisection."""
+        firsts: List[int] = []
+        lasts: List[int] = []
+        reach: List[int] = []
+        furthest = -1
+        for stmt, _scope, _block in self.scopes.statements:
+            first = stmt.lineno
+            if isinstance(stmt, _DEFS):
+                last = -1
+            else:
+                last = stmt.end_lineno
+                body = getattr(stmt, "body", None)
+                if isinstance(body, list) and body:
+                    last = max(first, body[0].lineno - 1)
+            firsts.append(first)
+            lasts.append(last)
+            if last > furthest:
+                furthest = last
+            reach.append(furthest)
+        return firsts, lasts, reach
 
     def statements_on(self, lines) -> List[tuple]:
         """``(stmt, scope, block)`` of the statements whose header touches ``lines``, in
