@@ -27,6 +27,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import weakref
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from gru_lint.analysis import scopes as sc
@@ -49,11 +50,16 @@ class _Support:
     """Facts about one file that fixes need, computed on first use (most files need none)."""
 
     def __init__(self, analysis):
-        self.analysis = analysis
+        # Weak: the analysis holds this object, and a cycle would outlive the file.
+        self._analysis = weakref.ref(analysis)
         self.source = analysis.source
         self.text = analysis.positions  # the file's line table (``analysis.source.SourceText``)
         self._loads: Optional[Dict[str, List[ast.Name]]] = None
         self._has_input: Optional[bool] = None
+
+    @property
+    def analysis(self):
+        return self._analysis()
 
     # positions
     def offset(self, line: int, byte_col: int) -> int:
