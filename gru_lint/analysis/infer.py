@@ -1,9 +1,13 @@
 """Shape inference: evaluates expressions to abstract values, once per node.
 
 The evaluator is lazy and memoised: rules ask for the value of an expression,
-and each node is evaluated at most once per file. Names are followed only
-through single bindings (``scopes``); everything it does not understand is
-``UNKNOWN``.
+and each node is evaluated at most once per file (per call frame inside a followed
+function). It is assembled from mixins: names through the flow analysis
+(``names``), calls of the file's functions and classes (``summaries``), loops and
+comprehensions (``iteration``), array functions (``arrays``), layer attributes
+(``layerattrs``) and what calls construct (``construct``). Everything it does not
+understand is ``UNKNOWN``. ``call_argument``, ``layer_class`` and ``model_class`` are
+re-exported from ``construct`` for the rules.
 """
 
 from __future__ import annotations
@@ -13,6 +17,15 @@ from typing import Dict, Optional, Tuple
 
 from gru_lint.analysis import scopes as sc
 from gru_lint.analysis.arrays import ArrayFunctions
+from gru_lint.analysis.construct import (
+    Construction,
+    _is_int,
+    _key,
+    call_argument,
+    layer_class,
+    model_class,
+    other_layer_class,
+)
 from gru_lint.analysis.flow import Flow
 from gru_lint.analysis.iteration import Iteration
 from gru_lint.analysis.layerattrs import LayerAttributes
@@ -22,9 +35,7 @@ from gru_lint.analysis.summaries import Summaries
 from gru_lint.analysis.values import (
     UNKNOWN,
     Array,
-    Dim,
     LayerVal,
-    ModelVal,
     Num,
     Opaque,
     OtherLayer,
@@ -40,12 +51,7 @@ from gru_lint.analysis.values import (
 )
 from gru_lint.keras_facts import (
     ARRAY_CONSTRUCTORS,
-    BIDIRECTIONAL_FACTOR,
     INPUT_NAMES,
-    LAYER_MODULES,
-    LAYERS,
-    MODELS,
-    MODEL_MODULES,
     NUMPY_SCALAR_TYPES,
     SHAPE_FUNCTIONS,
     SHAPE_PRESERVING,
@@ -60,31 +66,7 @@ _EXPAND = frozenset({"tensorflow.expand_dims", "numpy.expand_dims", "keras.ops.e
 _NP_ARRAY = frozenset({"numpy.array", "tensorflow.constant"})
 
 
-def layer_class(qualname: str) -> Optional[str]:
-    """``keras.layers.GRU`` -> ``"GRU"`` when the name is a Keras recurrent class."""
-    module, _, name = qualname.rpartition(".")
-    if name in LAYERS and any(module == m or module.startswith(m + ".") for m in LAYER_MODULES):
-        return name
-    return None
-
-
-def model_class(qualname: str) -> Optional[str]:
-    module, _, name = qualname.rpartition(".")
-    if name in MODELS and (module == "keras" or any(module == m or module.startswith(m + ".")
-                                                    for m in MODEL_MODULES)):
-        return name
-    return None
-
-
-def other_layer_class(qualname: str) -> Optional[str]:
-    module, _, name = qualname.rpartition(".")
-    if name in ("Dense", "Concatenate", "Embedding") and any(module == m or module.startswith(m + ".")
-                                                for m in LAYER_MODULES):
-        return name
-    return None
-
-
-class Evaluator(Iteration, ArrayFunctions, LayerAttributes, Summaries, NameResolver):
+class Evaluator(Construction, Iteration, ArrayFunctions, LayerAttributes, Summaries, NameResolver):
     def __init__(self, scopes: sc.ScopeBuilder, source: SourceText, flow: Optional[Flow] = None):
         self.scopes = scopes
         self.source = source
@@ -377,264 +359,6 @@ class Evaluator(Iteration, ArrayFunctions, LayerAttributes, Summaries, NameResol
             return self._build_other_layer(other, node)
         return self.array_call(qualname, node)
 
-    def _literal_array(self, node: ast.Call) -> Value:
-        arg = self.value(node.args[0])
-        shape = _nested_shape(arg)
-        if shape is None:
-            if isinstance(arg, Array):
-                return Array(arg.shape, arg.origin, key=arg.key)
-            return UNKNOWN
-        return Array(shape, "numpy", ctor=node)
-
-    def _construct_array(self, qualname: str, node: ast.Call) -> Value:
-        how, where = ARRAY_CONSTRUCTORS[qualname]
-        origin = "numpy" if qualname.startswith("numpy") else "tensor"
-        if how == "like":
-            if not node.args:
-                return UNKNOWN
-            src = self.value(node.args[0])
-            if isinstance(src, Array):
-                return Array(src.shape, origin, ctor=node)
-            return UNKNOWN
-        if how == "dims":
-            if any(isinstance(a, ast.Starred) for a in node.args) or node.keywords and not node.args:
-                return UNKNOWN
-            return Array(self._dims(node.args), origin, ctor=node,
-                         shape_node=node.args[0] if node.args else None,
-                         dim_nodes=tuple(node.args))
-        shape_node = call_argument(node, where if how == "size" else 0,
-                               "size" if how == "size" else (where or "shape"))
-        if shape_node is None:
-            if how == "size":
-                return Array((), origin, ctor=node)  # a scalar sample
-            return UNKNOWN
-        shape = self._shape_from(shape_node)
-        if shape is None:
-            return UNKNOWN
-        return Array(shape, origin, ctor=node, shape_node=shape_node,
-                     dim_nodes=_dim_nodes(shape_node, len(shape)))
-
-    def _shape_from(self, node: Optional[ast.AST]) -> Optional[Tuple[Dim, ...]]:
-        """A shape argument: ``(b, 64)``, ``[b, 64]``, ``64`` or ``x.shape``."""
-        if node is None:
-            return None
-        value = self.value(node)
-        if isinstance(value, Seq):
-            if any(isinstance(i, (Seq, Array, Str)) for i in value.items):
-                return None
-            return tuple(_dim_or_none(i) for i in value.items)
-        if isinstance(value, ShapeOf):
-            return value.array.shape if isinstance(value.array, Array) else None
-        if isinstance(value, Num) and type(value.value) is int:
-            return (value.value,)
-        if isinstance(value, (Sym, Opaque)):
-            return None  # could be an int or a tuple: unknown rank
-        return None
-
-    def _dims(self, nodes) -> Tuple[Dim, ...]:
-        return tuple(_dim_or_none(self.value(n)) for n in nodes)
-
-    def _keras_input(self, node: ast.Call) -> Value:
-        batch_shape = call_argument(node, None, "batch_shape")
-        if batch_shape is not None:
-            shape = self._shape_from(batch_shape)
-            if not shape:
-                return UNKNOWN
-            return Array(shape, "input", ctor=node, shape_node=batch_shape,
-                         dim_nodes=_dim_nodes(batch_shape, len(shape)))
-        shape_node = call_argument(node, 0, "shape")
-        if shape_node is None:
-            return UNKNOWN
-        shape = self._shape_from(shape_node)
-        if shape is None:
-            return UNKNOWN
-        batch_node = call_argument(node, 1, "batch_size")
-        batch: Dim = None
-        if batch_node is not None:
-            batch = _dim_or_none(self.value(batch_node))
-        nodes = _dim_nodes(shape_node, len(shape))
-        return Array((batch,) + shape, "input", ctor=node, shape_node=shape_node,
-                     dim_nodes=(batch_node,) + nodes if nodes is not None else None)
-
-    def _concat(self, list_node: ast.AST, axis: Optional[int]) -> Value:
-        parts = self.value(list_node)
-        if not isinstance(parts, Seq) or axis is None or not parts.items:
-            return UNKNOWN
-        shapes = [p.shape if isinstance(p, Array) else None for p in parts.items]
-        if any(s is None for s in shapes) or len({len(s) for s in shapes}) != 1:
-            return UNKNOWN
-        rank = len(shapes[0])
-        if not -rank <= axis < rank:
-            return UNKNOWN
-        axis %= rank
-        out = list(shapes[0])
-        total: Dim = shapes[0][axis]
-        for s in shapes[1:]:
-            total = _add_dims(total, s[axis])
-        out[axis] = total
-        origin = "tensor" if any(p.origin != "numpy" for p in parts.items) else "numpy"
-        return Array(tuple(out), origin)
-
-    def _expand_dims(self, node: ast.Call) -> Value:
-        base = self.value(node.args[0])
-        axis = self.value(node.args[1])
-        if not isinstance(base, Array) or base.shape is None or not _is_int(axis):
-            return UNKNOWN
-        shape = list(base.shape)
-        a = axis.value if axis.value >= 0 else len(shape) + 1 + axis.value
-        if not 0 <= a <= len(shape):
-            return UNKNOWN
-        shape.insert(a, 1)
-        return Array(tuple(shape), base.origin)
-
-    # -- layers and models -----------------------------------------------------------
-    def _build_layer(self, name: str, node: ast.Call) -> Value:
-        spec = LAYERS[name]
-        kwargs = {k.arg: k.value for k in node.keywords if k.arg is not None}
-        if any(k.arg is None for k in node.keywords) or any(isinstance(a, ast.Starred) for a in node.args):
-            return UNKNOWN  # **config / *args: cannot know what was passed
-        units, units_node = None, None
-        if spec.units_arg is not None:
-            units_node = call_argument(node, spec.units_pos, spec.units_arg)
-            units = _dim_or_none(self.value(units_node)) if units_node is not None else None
-        wrapped, cells = None, None
-        if spec.wrapped_arg is not None:
-            inner_node = call_argument(node, spec.wrapped_pos, spec.wrapped_arg)
-            inner = self.value(inner_node)
-            if isinstance(inner, LayerVal):
-                wrapped = inner
-            elif spec.kind == "generic_rnn" and isinstance(inner, Seq):
-                if not inner.items or not all(isinstance(c, LayerVal) and c.spec.kind == "cell"
-                                              for c in inner.items):
-                    return UNKNOWN
-                cells = tuple(inner.items)
-            else:
-                return UNKNOWN
-            if spec.kind == "generic_rnn" and wrapped is not None and wrapped.spec.kind != "cell":
-                return UNKNOWN
-            if spec.kind == "bidirectional" and wrapped.spec.kind not in ("rnn", "generic_rnn"):
-                return UNKNOWN
-        backward = None
-        if spec.kind == "bidirectional" and "backward_layer" in kwargs:
-            backward = self.value(kwargs["backward_layer"])
-            if not isinstance(backward, LayerVal) or backward.spec.kind not in ("rnn", "generic_rnn"):
-                return UNKNOWN
-        flags = {}
-        for flag in ("return_state", "return_sequences", "stateful"):
-            flags[flag] = self._flag(kwargs.get(flag))
-        if spec.kind == "bidirectional" and wrapped is not None:
-            # Bidirectional reads these from the wrapped layer.
-            flags["return_state"] = wrapped.return_state
-            flags["return_sequences"] = wrapped.return_sequences
-            flags["stateful"] = wrapped.stateful
-        merge_mode = "concat"
-        if "merge_mode" in kwargs:
-            mm = self.value(kwargs["merge_mode"])
-            merge_mode = mm.value if isinstance(mm, Str) else None
-        display = self._display(name, units_node, wrapped, cells, node)
-        return LayerVal(spec, node, units, units_node, flags["return_state"],
-                        flags["return_sequences"], flags["stateful"], merge_mode, wrapped, cells,
-                        display, backward)
-
-    def _display(self, name, units_node, wrapped, cells, node) -> str:
-        if wrapped is not None:
-            return f"{name}({wrapped.display})"
-        if cells is not None:
-            return f"{name}([{', '.join(c.display for c in cells)}])"
-        if units_node is not None:
-            text = self.text(units_node)
-            if len(text) > 30:
-                text = "..."
-            return f"{name}({text})"
-        return f"{name}(...)"
-
-    def _flag(self, node) -> Optional[bool]:
-        if node is None:
-            return False
-        value = self.value(node)
-        if isinstance(value, Num) and isinstance(value.value, bool):
-            return value.value
-        return None
-
-    def _build_model(self, kind: str, node: ast.Call) -> Value:
-        layers = ()
-        if kind == "Sequential":
-            arg = call_argument(node, 0, "layers")
-            if arg is not None and isinstance(arg, (ast.List, ast.Tuple)):
-                layers = tuple((self.value(e), e) for e in arg.elts)
-        return ModelVal(kind, node, layers)
-
-    def _build_other_layer(self, name: str, node: ast.Call) -> Value:
-        if name == "Dense":
-            units_node = call_argument(node, 0, "units")
-            return OtherLayer(name, node, _dim_or_none(self.value(units_node)) if units_node else None)
-        if name == "Embedding":
-            dim_node = call_argument(node, 1, "output_dim")
-            return OtherLayer(name, node, _dim_or_none(self.value(dim_node)) if dim_node else None)
-        axis_node = call_argument(node, 0, "axis")
-        axis = -1
-        if axis_node is not None:
-            v = self.value(axis_node)
-            if not _is_int(v):
-                return UNKNOWN
-            axis = v.value
-        return OtherLayer(name, node, None, axis)
-
-    def _call_other_layer(self, layer: OtherLayer, node: ast.Call) -> Value:
-        if not node.args:
-            return UNKNOWN
-        if layer.name == "Concatenate":
-            return self._concat(node.args[0], layer.axis)
-        x = self.value(node.args[0])
-        if not isinstance(x, Array) or x.shape is None or layer.units is None:
-            return UNKNOWN
-        origin = "layer" if x.origin == "input" else x.origin
-        if layer.name == "Embedding":  # token ids (batch, steps) -> vectors (batch, steps, dim)
-            return Array(x.shape + (layer.units,), origin)
-        return Array(x.shape[:-1] + (layer.units,), origin)
-
-    def _call_layer(self, layer: LayerVal, node: ast.Call) -> Value:
-        """What ``layer(x)`` returns: the output, and the states with ``return_state``."""
-        if layer.spec.kind in ("cell", "conv") or layer.is_stacked:
-            return UNKNOWN
-        if layer.return_state is None or layer.return_sequences is None:
-            return UNKNOWN
-        inner = layer.innermost
-        if inner.spec.kind == "generic_rnn" or inner.wrapped is not None:
-            cell = inner.wrapped if inner.wrapped is not None else inner
-            units = cell.units
-        else:
-            units = inner.units
-        x_node = call_argument(node, 0, "inputs") or call_argument(node, None, "sequences")
-        x = self.value(x_node)
-        shape = x.shape if isinstance(x, Array) else None
-        if shape is not None and len(shape) != 3:
-            return UNKNOWN
-        batch = shape[0] if shape is not None else None
-        if batch is None:
-            key = x.key if isinstance(x, (Array, Opaque)) else None
-            batch = Sym("batch:" + key, "batch") if key else None
-        time = shape[1] if shape is not None else None
-        origin = "layer"
-        out_units = units
-        if layer.backward is not None:
-            return UNKNOWN  # two widths: keep it simple and silent
-        if layer.spec.kind == "bidirectional":
-            if layer.merge_mode == "concat":
-                out_units = _mul_dim(units, BIDIRECTIONAL_FACTOR)
-            elif layer.merge_mode not in ("sum", "mul", "ave"):
-                return UNKNOWN
-        out_shape = (batch, time, out_units) if layer.return_sequences else (batch, out_units)
-        output = Array(out_shape, origin, layer=layer)
-        if not layer.return_state:
-            return output
-        states = layer.states()
-        if states is None:
-            return UNKNOWN
-        state_arrays = tuple(Array((batch, units), origin, layer=layer) for _ in states)
-        return Seq((output,) + state_arrays, "list")
-
-
 # -- small helpers ------------------------------------------------------------------
 def _with_key(array: Array, key: str) -> Array:
     return Array(array.shape, array.origin, array.ctor, array.shape_node, key, array.layer,
@@ -647,29 +371,6 @@ def _same_shape(array: Array) -> Array:
                  dim_nodes=array.dim_nodes)
 
 
-def _dim_nodes(shape_node: Optional[ast.AST], rank: int):
-    """The nodes of a written-out shape: ``(B, 64)`` -> (B, 64); ``64`` -> (64,)."""
-    if isinstance(shape_node, (ast.Tuple, ast.List)):
-        if len(shape_node.elts) == rank and not any(isinstance(e, ast.Starred) for e in shape_node.elts):
-            return tuple(shape_node.elts)
-        return None
-    if shape_node is not None and rank == 1 and not isinstance(shape_node, (ast.Attribute, ast.Call)):
-        return (shape_node,)
-    return None
-
-
-def call_argument(node: ast.Call, pos: Optional[int], name: Optional[str]) -> Optional[ast.AST]:
-    if name is not None:
-        for kw in node.keywords:
-            if kw.arg == name:
-                return kw.value
-    if pos is not None and pos < len(node.args) and not any(
-        isinstance(a, ast.Starred) for a in node.args[: pos + 1]
-    ):
-        return node.args[pos]
-    return None
-
-
 def _axis(ev: Evaluator, node: ast.Call, pos: int) -> Optional[int]:
     axis_node = call_argument(node, pos, "axis")
     if axis_node is None:
@@ -678,18 +379,10 @@ def _axis(ev: Evaluator, node: ast.Call, pos: int) -> Optional[int]:
     return v.value if _is_int(v) else None
 
 
-def _is_int(value: Value) -> bool:
-    return isinstance(value, Num) and type(value.value) is int
-
-
 def _is_newaxis(ev: Evaluator, node: ast.AST) -> bool:
     if isinstance(node, ast.Constant) and node.value is None:
         return True
     return ev.qualname(node) in ("numpy.newaxis", "tensorflow.newaxis")
-
-
-def _dim_or_none(value: Value) -> Dim:
-    return to_dim(value)
 
 
 def _index_seq(seq: Seq, index) -> Value:
@@ -708,18 +401,6 @@ def _nodes_or_none(seq: Seq) -> Tuple[Optional[ast.AST], ...]:
     if len(seq.item_nodes) == len(seq.items):
         return seq.item_nodes
     return (None,) * len(seq.items)
-
-
-def _nested_shape(value: Value) -> Optional[Tuple[int, ...]]:
-    """The shape of a nested list of numbers, as ``np.array`` would see it."""
-    if isinstance(value, Num) and isinstance(value.value, (int, float, bool)):
-        return ()
-    if isinstance(value, Seq) and value.items:
-        inner = [_nested_shape(i) for i in value.items]
-        if any(s is None for s in inner) or len(set(inner)) != 1:
-            return None
-        return (len(value.items),) + inner[0]
-    return None
 
 
 def _broadcast(left: Value, right: Value) -> Value:
@@ -755,30 +436,3 @@ def _arith(op: ast.operator, left: Value, right: Value, text: str) -> Value:
         ka, kb = kb, ka
     return Sym(f"({ka}{sym}{kb})", text)
 
-
-def _key(dim) -> str:
-    return dim.key if isinstance(dim, Sym) else str(dim)
-
-
-def _add_dims(a: Dim, b: Dim) -> Dim:
-    if isinstance(a, int) and isinstance(b, int):
-        return a + b
-    if a is None or b is None:
-        return None
-    ka, kb = sorted((_key(a), _key(b)))
-    if ka == kb:
-        return _mul_dim(a, 2)
-    return Sym(f"({ka}+{kb})", f"{_text(a)} + {_text(b)}")
-
-
-def _mul_dim(a: Dim, k: int) -> Dim:
-    if isinstance(a, int):
-        return a * k
-    if a is None:
-        return None
-    ka, kb = sorted((_key(a), str(k)))
-    return Sym(f"({ka}*{kb})", f"{k} * {_text(a)}")
-
-
-def _text(dim) -> str:
-    return dim.text if isinstance(dim, Sym) else str(dim)
