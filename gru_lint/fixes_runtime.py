@@ -11,7 +11,7 @@ from typing import Optional
 
 from gru_lint.analysis.values import dims_differ
 from gru_lint.diagnostics import Applicability, Edit, Fix
-from gru_lint.fixes import _guarded, _owned, _rewritten, _shape_function, _short, state_array, support
+from gru_lint.fix_edits import _guarded, _owned, _rewritten, _shape_function, _short, state_array, support
 
 
 @_guarded
