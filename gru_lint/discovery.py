@@ -15,7 +15,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from dataclasses import dataclass
-from typing import Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from gru_lint.sourcefile import SourceError, _oserror_message, read_small_file
 from gru_lint.wildmatch import PathPattern
