@@ -139,15 +139,23 @@ def _model_step(analysis, stmt, model: ModelVal, x, targets, what: str) -> Optio
         return None
     if any(isinstance(t, ast.Starred) for t in targets):
         return None
-    state_ctors = _state_inputs(analysis)
+    returns_state = [_is_returned_state(analysis, item) for item in outputs]
+    if None in returns_state or not any(returns_state):
+        return None
+    state_ctors = set()
+    for producer in filter(None, returns_state):
+        state = call_argument(producer, None, "initial_state")
+        if state is None and len(producer.args) >= 2:
+            state = producer.args[1]
+        for item in state_items(analysis, state) if state is not None else ():
+            state_ctors.add(id(resolve(analysis, item)))
     fed_states = []
     for item in inputs:
         ctor = resolve(analysis, item)
         if not (isinstance(ctor, ast.Call) and analysis.evaluator.qualname(ctor.func) in INPUT_NAMES):
             return None
         fed_states.append(id(ctor) in state_ctors)
-    returns_state = [_is_returned_state(analysis, item) for item in outputs]
-    if None in returns_state or not any(fed_states) or not any(returns_state):
+    if not any(fed_states):
         return None
     segments = _segments(x, len(inputs))
     if segments is None:
@@ -158,8 +166,8 @@ def _model_step(analysis, stmt, model: ModelVal, x, targets, what: str) -> Optio
         if len(kinds) != 1:
             return None  # one expression for states and sequences: not followed
         (states if kinds.pop() else others).append(node)
-    returned = tuple(t for t, s in zip(targets, returns_state) if s)
-    outs = tuple(t for t, s in zip(targets, returns_state) if not s)
+    returned = tuple(t for t, s in zip(targets, returns_state) if s is not False)
+    outs = tuple(t for t, s in zip(targets, returns_state) if s is False)
     return Step(stmt, stmt.value, what, tuple(states), tuple(others), returned, outs)
 
 
@@ -244,17 +252,6 @@ def _inner_state(analysis, inst: Instance, method: ast.FunctionDef):
     return param, tuple(positions), len(elts)
 
 
-def _state_inputs(analysis) -> set:
-    found = analysis.__dict__.get("_decode_state_inputs")
-    if found is None:
-        found = set()
-        for call in analysis.state_calls:
-            for item in state_items(analysis, call.state_node):
-                found.add(id(resolve(analysis, item)))
-        analysis._decode_state_inputs = found
-    return found
-
-
 def _flat(analysis, node) -> Optional[List[ast.AST]]:
     """The items of a list written out (``[a] + b``, names bound to lists), else None."""
     node = _reached(analysis, node)
@@ -302,8 +299,9 @@ def _binding(analysis, name: ast.Name):
     return None
 
 
-def _is_returned_state(analysis, node) -> Optional[bool]:
-    """Is a model output a state its recurrent layer returns (True), its output (False)?"""
+def _is_returned_state(analysis, node):
+    """The layer call a model output is a returned state of; False for another output,
+    None when it cannot be told."""
     if not isinstance(node, ast.Name):
         return False
     binding = _binding(analysis, node)
@@ -316,7 +314,7 @@ def _is_returned_state(analysis, node) -> Optional[bool]:
         return False
     layer = analysis.value(value.func)
     if isinstance(layer, LayerVal) and layer.return_state is True and not binding.starred:
-        return binding.index >= 1
+        return value if binding.index >= 1 else False
     return False
 
 
