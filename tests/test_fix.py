@@ -682,3 +682,20 @@ def test_notebook_golden_runs_under_keras(golden, tmp_path):
     flavour = "tf_keras" if version == 2 else "keras"
     problems = verdict(observe(program, flavour), markers, effects)
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.oracle
+def test_count_of_markers_fixed(capsys):
+    """``fix_goldens.py --count``: markers gone after the unsafe fixes, credited once the output runs."""
+    import fix_goldens
+
+    fixed = FIXTURE_DIR / "fix" / "tensor_steps.py"
+    unfixable = FIXTURE_DIR / "decode" / "char_rnn_generate_layer_state.py"
+    clean = FIXTURE_DIR / "clean_decode" / "char_rnn_generate_state_rebound.py"
+    assert fix_goldens.count([fixed, unfixable, clean, golden_paths(fixed)[0]]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "fix/tensor_steps.py: 3 of 3 fixed",
+        "fixed 3 of 4 markers in bug fixtures (--fix --unsafe-fixes, output runs cleanly under "
+        "TensorFlow)",
+    ]
