@@ -80,9 +80,12 @@ class Lines:
 class Analysis:
     """One version of one text, analysed: visible diagnostics, or the parse error.
 
-    ``path`` (the document's file, when it has one) is what ``per-file-ignores`` match."""
+    ``path`` (the document's file, when it has one) is what ``per-file-ignores`` match.
+    ``skipped`` says why the text is not checked at all (the command line would not check
+    the file: excluded, too large); there are no diagnostics then."""
 
-    def __init__(self, text: str, settings, version=None, path: Optional[str] = None):
+    def __init__(self, text: str, settings, version=None, path: Optional[str] = None,
+                 skipped: Optional[str] = None):
         from gru_lint import core
 
         self.text = text
@@ -94,6 +97,9 @@ class Analysis:
         self.diagnostics: List[Diagnostic] = []
         self._lines: Optional[Lines] = None
         self._fixed_all: Optional[str] = None
+        self.skipped = skipped
+        if skipped is not None:
+            return
         try:
             raw = core.check_source(text, path or "<string>", keras_version=settings.keras)
         except (SyntaxError, ValueError) as exc:
@@ -138,7 +144,7 @@ class Analysis:
     def fix_all(self) -> str:
         """The text ``gru-lint --fix`` would write, with the same settings (safe fixes, unless
         unsafe fixes are enabled); the text itself when nothing applies."""
-        if self.error is not None:
+        if self.error is not None or self.skipped is not None:
             return self.text
         if self._fixed_all is None:
             self._fixed_all = fixed_text(self.text, self.settings, self.path)

@@ -13,6 +13,10 @@ A file that cannot be used (not TOML, an unknown key, a wrong value) is a
 :class:`~gru_lint.pyproject.ConfigError`: the documents below it are checked with the
 defaults, and the error is reported once per distinct message.
 
+:func:`excluded` and :func:`too_large` say whether the command line would skip a
+document (its ``exclude``/``extend-exclude`` as ``--force-exclude`` applies them, its
+``max-file-size``): such a document gets no diagnostics.
+
 Nothing here imports pygls.
 """
 
@@ -92,3 +96,57 @@ class Projects:
 
     def clear(self) -> None:
         self._found.clear()
+
+
+# --------------------------------------------------------------------------- skipped documents
+
+
+def excluded(path: Optional[str], config) -> bool:
+    """Whether ``[tool.gru-lint]``'s ``exclude``/``extend-exclude`` (of ``config``, a
+    ``pyproject.FileConfig``) exclude the file ``path``, as ``gru-lint --force-exclude
+    PATH`` run in the table's directory decides it for a path named on the command line:
+    a pattern without a ``/`` matches any component of the path relative to that
+    directory, one with a ``/`` (anchored there) the path or a directory it is in."""
+    if path is None or config is None:
+        return False
+    from gru_lint.discovery import ExcludeMatcher
+    from gru_lint.pyproject import exclude_patterns
+
+    matcher = ExcludeMatcher(exclude_patterns(config, "exclude") + exclude_patterns(config, "extend-exclude"))
+    if not matcher:
+        return False
+    here = os.path.abspath(path)
+    root = os.path.abspath(config.root)
+    shown = os.path.relpath(here, root) if _inside(here, root) else here
+    parts = [p for p in os.path.normpath(shown).split(os.sep) if p not in ("", ".", "..")]
+    if any(matcher.match_name(p) for p in parts):
+        return True
+    while True:
+        if matcher.match_path(here):
+            return True
+        parent = os.path.dirname(here)
+        if parent == here:
+            return False
+        here = parent
+
+
+def _inside(path: str, root: str) -> bool:
+    try:
+        return os.path.commonpath([path, root]) == root
+    except ValueError:  # different drives
+        return False
+
+
+def too_large(texts, limit: int) -> Optional[str]:
+    """The command line's message when ``texts`` (a document's text, or a notebook's
+    cells) exceed ``max-file-size`` (``limit`` bytes in UTF-8; 0: no limit), else None."""
+    if not limit:
+        return None
+    size = 0
+    for text in texts:
+        size += len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+    if size <= limit:
+        return None
+    from gru_lint.sourcefile import _size_message
+
+    return _size_message(size, limit)

@@ -32,7 +32,7 @@ from gru_lint.lsp.actions import FIX_ALL, Actions
 from gru_lint.lsp.collector import Collector
 from gru_lint.lsp.convert import Conversions
 from gru_lint.lsp.documents import Analysis
-from gru_lint.lsp.project import Projects
+from gru_lint.lsp.project import Projects, excluded, too_large
 from gru_lint.lsp.snapshots import Entry, Part, Result, Snapshot
 
 log = logging.getLogger("gru_lint.lsp")
@@ -78,7 +78,7 @@ class GruLintServer(Actions, Conversions, LanguageServer):
         self.generation = 0  # bumped whenever the settings change
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gru-lint")
         self.collector = Collector()  # started by ``gru-lint server`` (``gru_lint.lsp.main``)
-        self._settings: Dict[Optional[str], object] = {}  # per directory
+        self._settings: Dict[Optional[str], tuple] = {}  # per directory: (Settings, FileConfig)
         self.projects = Projects()
         self._reported: set = set()  # configuration errors already shown
         self.initialization_options: Dict[str, object] = {}
@@ -160,6 +160,10 @@ class GruLintServer(Actions, Conversions, LanguageServer):
     def settings_for(self, uri: str):
         """The settings of a document: its project's ``[tool.gru-lint]`` (found from its
         directory upwards, as the command line finds it) and the editor's settings."""
+        return self._configured(uri)[0]
+
+    def _configured(self, uri: str) -> tuple:
+        """(settings, the ``pyproject.FileConfig`` read for them or None), per directory."""
         import os
 
         path = self.path_of(uri)
@@ -171,8 +175,18 @@ class GruLintServer(Actions, Conversions, LanguageServer):
                 if found.error is not None:
                     self.config_error(found.error)
                 config = found.config
-            self._settings[folder] = options.merge(config, self.overrides)
+            self._settings[folder] = (options.merge(config, self.overrides), config)
         return self._settings[folder]
+
+    def skipped(self, uri: str, snap: Snapshot) -> Optional[str]:
+        """Why the command line would not check this document, or None: its project's
+        ``exclude``/``extend-exclude`` (applied as ``--force-exclude`` applies them to a
+        path it is given) or ``max-file-size``."""
+        settings, config = self._configured(uri)
+        path = self.path_of(uri)
+        if excluded(path, config):
+            return f"excluded by the exclude settings of {config.path}"
+        return too_large([p.text for p in snap.parts], settings.max_file_size)
 
     def config_error(self, error) -> None:
         """Say once that a ``pyproject.toml`` cannot be used (the defaults apply)."""
@@ -246,11 +260,20 @@ class GruLintServer(Actions, Conversions, LanguageServer):
         uri = snap.parts[0].uri if entry.kind == "text" else key
         settings = self.settings_for(uri)
         generation = self.generation
-        loop = asyncio.get_running_loop()
-        self.collector.busy()
-        analysis = await loop.run_in_executor(
-            self.worker, self._analyse, snap.text, settings, self.path_of(uri)
-        )
+        skip = self.skipped(uri, snap)
+        if skip != entry.skipped and skip is not None:
+            self.window_log_message(
+                lsp.LogMessageParams(type=lsp.MessageType.Info, message=f"gru-lint: {uri}: not checked: {skip}")
+            )
+        entry.skipped = skip
+        if skip is not None:  # no diagnostics, as the command line reports none
+            analysis = Analysis(snap.text, settings, None, self.path_of(uri), skipped=skip)
+        else:
+            loop = asyncio.get_running_loop()
+            self.collector.busy()
+            analysis = await loop.run_in_executor(
+                self.worker, self._analyse, snap.text, settings, self.path_of(uri)
+            )
         result = Result(snap, analysis, generation)
         if key in self.entries:
             self.entries[key].result = result

@@ -102,3 +102,4 @@ class Entry:
         self.dirty = False
         self.changed_at = float("-inf")
         self.uris: set = set()  # the URIs diagnostics were last published for
+        self.skipped: Optional[str] = None  # why the last analysis was not made (excluded, too large)
