@@ -32,7 +32,7 @@ the edits.
 from __future__ import annotations
 
 import bisect
-from typing import Iterable, List, Sequence, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 from gru_lint.core import FixResult, check_source
 from gru_lint.diagnostics import Applicability, Diagnostic, Edit
@@ -114,12 +114,16 @@ def apply_fixes(text: str, diagnostics: Iterable[Diagnostic]) -> Tuple[str, List
     return splice(text, edits), used
 
 
-def fix_text(source: str, *, unsafe: bool = False, wanted=None, keras_version=None) -> FixResult:
+def fix_text(source: str, *, unsafe: bool = False, wanted=None, keras_version=None,
+             diagnostics: Optional[Sequence[Diagnostic]] = None) -> FixResult:
     """Apply every applicable fix, repeatedly, and return the fixed text (see module doc).
 
     ``wanted(diagnostics, text)``, when given, narrows each round to the findings the
     caller wants fixed (the command line passes its ``# noqa`` and ``--select`` filter).
-    ``keras_version`` is as for ``check_source``.
+    ``keras_version`` is as for ``check_source``. ``diagnostics``, when the caller has
+    them, are ``check_source(source, keras_version=keras_version)``: the first round
+    starts from them instead of checking ``source`` again (the language server's
+    fix-all reuses the analysis its diagnostics came from).
     """
     text = source
     if keras_version in (None, "auto") and source:
@@ -131,7 +135,8 @@ def fix_text(source: str, *, unsafe: bool = False, wanted=None, keras_version=No
             keras_version = detect(parse(source))
         except SyntaxError:
             pass
-    diagnostics: Sequence[Diagnostic] = check_source(text, keras_version=keras_version)
+    if diagnostics is None:
+        diagnostics = check_source(text, keras_version=keras_version)
     applied: List[Diagnostic] = []
     seen = {text}
     error = None

@@ -95,8 +95,10 @@ class Analysis:
         self.error: Optional[str] = None
         self.error_position: Optional[Position] = None
         self.diagnostics: List[Diagnostic] = []
+        self._raw: List[Diagnostic] = []  # every finding, before select/ignore and noqa
         self._lines: Optional[Lines] = None
         self._fixed_all: Optional[str] = None
+        self._quick: dict = {}  # id(diagnostic) -> its quick fix's text (or None)
         self.skipped = skipped
         if skipped is not None:
             return
@@ -111,6 +113,7 @@ class Analysis:
                 col = offset - 1 if isinstance(offset, int) and offset > 0 else 0
                 self.error_position = (lineno - 1, col)
             return
+        self._raw = raw
         self.diagnostics = sorted(_visible(raw, text, settings, path), key=Diagnostic.sort_key)
 
     @property
@@ -136,10 +139,10 @@ class Analysis:
 
         if diag.fix is None or not diag.fix.edits:
             return None
-        new, used = apply_fixes(self.text, [diag])
-        if not used or new == self.text or not _parses(new):
-            return None
-        return new
+        if id(diag) not in self._quick:  # made once per version (code actions come often)
+            new, used = apply_fixes(self.text, [diag])
+            self._quick[id(diag)] = new if used and new != self.text and _parses(new) else None
+        return self._quick[id(diag)]
 
     def fix_all(self) -> str:
         """The text ``gru-lint --fix`` would write, with the same settings (safe fixes, unless
@@ -147,7 +150,7 @@ class Analysis:
         if self.error is not None or self.skipped is not None:
             return self.text
         if self._fixed_all is None:
-            self._fixed_all = fixed_text(self.text, self.settings, self.path)
+            self._fixed_all = fixed_text(self.text, self.settings, self.path, self._raw)
         return self._fixed_all
 
     def noqa_edit(self, diag: Diagnostic) -> Optional[Edit]:
@@ -166,16 +169,19 @@ def _parses(text: str) -> bool:
     return True
 
 
-def fixed_text(text: str, settings, path: Optional[str] = None) -> str:
+def fixed_text(text: str, settings, path: Optional[str] = None,
+               diagnostics: Optional[Sequence[Diagnostic]] = None) -> str:
     """Exactly what ``gru-lint --fix`` does to a file's text: the fixes of the visible
-    findings (``# noqa``, select/ignore and per-file-ignores honoured), round after round."""
-    from gru_lint import core
+    findings (``# noqa``, select/ignore and per-file-ignores honoured), round after round.
+    ``diagnostics``: every finding of ``text`` with these settings, when already known."""
+    from gru_lint.fixer import fix_text
 
-    result = core.fix_source(
+    result = fix_text(
         text,
         unsafe=settings.unsafe,
         wanted=lambda diags, now: _visible(diags, now, settings, path),
         keras_version=settings.keras,
+        diagnostics=diagnostics,
     )
     if result.text != text and not _parses(result.text):
         return text
