@@ -796,8 +796,11 @@ def _concretise(struct: tuple[tuple, dict], rng: Any) -> Any:
     """Replace symbolic tensors in ``(args, kwargs)`` by random arrays.
 
     An unknown batch dimension takes the batch of the first leaf (the input
-    sequences) when that one is known, else ``CONCRETE_BATCH``; any other
-    unknown dimension becomes ``CONCRETE_DIM``.
+    sequences) when that one is known, else the one static batch of the
+    states of rank 2 or more in the initial state (a functional model given a
+    constant state runs only with that batch; one given a ``keras.Input`` whose
+    ``batch_shape`` spells a batch runs with any, that one included), else
+    ``CONCRETE_BATCH``; any other unknown dimension becomes ``CONCRETE_DIM``.
     """
     batch = CONCRETE_BATCH
     args, kwargs = struct
@@ -807,6 +810,8 @@ def _concretise(struct: tuple[tuple, dict], rng: Any) -> Any:
         dims = _dims(leaves[0].shape)
         if dims and dims[0] is not None:
             batch = dims[0]
+        elif dims:
+            batch = _state_batch(args, kwargs) or batch
 
     def one(x: Any) -> Any:
         if _is_keras_tensor(x) or _is_graph_tensor(x):
@@ -820,6 +825,22 @@ def _concretise(struct: tuple[tuple, dict], rng: Any) -> Any:
         return x
 
     return _map(one, struct)
+
+
+def _state_batch(args: tuple, kwargs: dict) -> int | None:
+    """The static batch shared by the states (rank >= 2) of a call's initial state."""
+    given, state = _state_of(args, kwargs)
+    if not given:
+        return None
+    found = set()
+    for leaf in _flatten(state):
+        if not hasattr(leaf, "shape"):
+            continue
+        dims = _dims(leaf.shape)
+        if dims is None or len(dims) < 2 or dims[0] is None:
+            continue
+        found.add(dims[0])
+    return found.pop() if len(found) == 1 else None
 
 
 def _perturbed(leaf: Any) -> Any:

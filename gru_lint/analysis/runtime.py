@@ -241,9 +241,10 @@ _MAX_CHAIN = 12
 _MODEL_CALL = re.compile(r"Model\(")
 
 
-def produced_by(analysis, node: ast.AST, targets) -> "ast.Call | None":
+def produced_by(analysis, node: ast.AST, targets, through=None) -> "ast.Call | None":
     """The call among ``targets`` (a dict id -> call) whose result ``node`` is built from,
-    following names bound once and the first argument of layer calls; None if none is reached."""
+    following names bound once and the first argument of layer calls (of the calls
+    ``through(analysis, call)`` accepts, when given); None if none is reached."""
     from gru_lint.analysis.dtypes import resolve
 
     for _ in range(_MAX_CHAIN):
@@ -252,6 +253,8 @@ def produced_by(analysis, node: ast.AST, targets) -> "ast.Call | None":
             if id(node) in targets:
                 return targets[id(node)]
             if not node.args or not isinstance(node.func, (ast.Call, ast.Name, ast.Attribute)):
+                return None
+            if through is not None and not through(analysis, node):
                 return None
             node = node.args[0]
         elif isinstance(node, ast.Subscript):
@@ -297,3 +300,71 @@ def model_constructions(analysis) -> List[ast.Call]:
                     found.append(node)
     analysis._runtime_models = found
     return found
+
+
+def functional_constant_states(analysis, model: ast.Call):
+    """(plan, slot, batch) for the constant states of a literal batch built into the functional
+    model ``model`` (``keras.Model(inputs, outputs)``): an array constructor's state, given to a
+    recurrent layer fed by one of the model's Inputs through batch-keeping layers and feeding
+    its outputs. A state the Input's own static batch contradicts is GRU003's, and left out."""
+    from gru_lint.analysis.dtypes import resolve
+    from gru_lint.analysis.infer import call_argument
+    from gru_lint.analysis.values import Array
+    from gru_lint.keras_facts import ARRAY_CONSTRUCTORS
+
+    ok, _ = plain_args(model)
+    inputs_node = call_argument(model, 0, "inputs")
+    outputs_node = call_argument(model, 1, "outputs")
+    if not ok or inputs_node is None or outputs_node is None:
+        return ()
+    ctors = input_ctors(analysis, inputs_node)
+    if not ctors:
+        return ()
+    outputs = resolve(analysis, outputs_node)
+    outputs = list(outputs.elts) if isinstance(outputs, (ast.List, ast.Tuple)) else [outputs]
+    if any(isinstance(o, ast.Starred) for o in outputs):
+        return ()
+    found = []
+    for plan in analysis.plans:
+        call = plan.call.call
+        if plan.call.inputs_node is None or not any(
+                produced_by(analysis, o, {id(call): call}, keeps_batch) is call for o in outputs):
+            continue
+        source = produced_by(analysis, plan.call.inputs_node, {id(c): c for c in ctors}, keeps_batch)
+        if source is None:
+            continue
+        input_value = analysis.value(source)
+        input_batch = input_value.shape[0] if isinstance(input_value, Array) and input_value.shape else None
+        for slot in plan.slots:
+            value = slot.given.value
+            if not (isinstance(value, Array) and value.origin in ("numpy", "tensor")
+                    and value.ctor is not None and value.shape is not None and len(value.shape) == 2
+                    and type(value.shape[0]) is int and slot.given.node is not None):
+                continue
+            qualname = analysis.evaluator.qualname(value.ctor.func)
+            kind = ARRAY_CONSTRUCTORS.get(qualname) if qualname is not None else None
+            if kind is None or kind[0] == "like":
+                continue
+            if input_batch is not None and input_batch != value.shape[0]:
+                continue
+            found.append((plan, slot, value.shape[0]))
+    return tuple(found)
+
+
+def keeps_batch(analysis, call: ast.Call) -> bool:
+    """A Keras layer called on one tensor, mapping each batch row to one row."""
+    from gru_lint.analysis.values import LayerVal, OtherLayer
+    from gru_lint.keras_facts import BATCH_PRESERVING_LAYERS
+
+    if any(kw.arg is None for kw in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args):
+        return False
+    value = analysis.value(call.func)
+    if isinstance(value, LayerVal):
+        return True
+    if isinstance(value, OtherLayer):
+        return value.name in ("Dense", "Embedding")
+    func = call.func
+    if isinstance(func, ast.Call):
+        qualname = analysis.evaluator.qualname(func.func)
+        return qualname is not None and qualname in BATCH_PRESERVING_LAYERS
+    return False

@@ -4,13 +4,20 @@ an initial state with a literal batch (`tf.zeros((32, units))`, `np.zeros((1, un
 the batches those methods run are not all of that size: another `batch_size` (Keras's
 default is 32), the partial last batch of `N` rows, or a `tf.data` pipeline's `.batch(b)`.
 
+A functional model (`keras.Model(inputs, outputs)`) is checked the same way when a recurrent
+layer fed by one of its Inputs is given a constant state of a literal batch
+(`keras.ops.zeros((16, units))`, `np.zeros(...)`, `tf.zeros(...)`): the constant is built
+into the model, so every batch the model runs must have that many rows.
+
 ## Why is this bad?
 `fit`, `predict` and `evaluate` trace `call()` with `tf.function`. Keras 3 does not compare
 the state's batch with the input's: the loop fails with "Incompatible shapes: [4,64] vs.
 [32,64]" at the first batch of another size, often the last batch of the epoch. A batch of
 1 is worse: eager calls (`model(x)`) broadcast it over the batch and seem to work, while
 every traced call fails ("enters the loop with shape (1, 64), but has shape (32, 64) after
-one iteration").
+one iteration"). In a functional model the other way round is silent: a batch of 1 row is
+broadcast over a constant state of `B` rows, and `B` rows come back (not reported: gru-lint
+reports the batches that raise).
 
 ## Example
 ```python
@@ -33,9 +40,14 @@ model.fit(windows, targets, batch_size=16, epochs=5)
 ```
 The batch taken from the input at run time fits every batch, the last one included.
 
+For a functional model, leave `initial_state` out (Keras starts from zeros), or make the
+state a model input, `keras.Input(shape=(units,))`, and pass one row per sample to
+`fit`/`predict`.
+
 ## Fix safety
 No fix: the state is built once for every caller of `call()`; rewriting its batch is
-GRU003's repair where a call with a known batch proves it.
+GRU003's repair where a call with a known batch proves it. A functional model's constant
+state cannot take the batch from a symbolic input without restructuring the model.
 
 ## Known limits
 Only subclasses of `keras.Model` defined and instantiated in the file, driven by a
@@ -43,7 +55,11 @@ Only subclasses of `keras.Model` defined and instantiated in the file, driven by
 pipeline, as GRU021 reads it), are checked; the state must be built in `call()` itself with
 a literal batch, for a layer whose input is `call()`'s own input, directly or through layers
 that keep the batch. A file that mentions `run_eagerly` or `run_functions_eagerly` is not
-checked (eager execution broadcasts a batch of 1).
+checked (eager execution broadcasts a batch of 1). In a functional model, only states built
+by an array constructor with the batch written out are checked, for a layer reached from a
+model Input through recurrent, `Dense` or `Embedding` layers and whose output reaches the
+model's outputs through such layers; a `keras.Input(batch_shape=(B, units))` state is not
+reported (Keras runs it on any batch).
 """
 
 from __future__ import annotations
@@ -51,8 +67,8 @@ from __future__ import annotations
 import ast
 
 from gru_lint.analysis.datasets import runs
-from gru_lint.analysis.runtime import method_calls
-from gru_lint.analysis.values import Instance, LayerVal, OtherLayer
+from gru_lint.analysis.runtime import functional_constant_states, method_calls
+from gru_lint.analysis.values import Instance, LayerVal, ModelVal, OtherLayer
 from gru_lint.diagnostics import Diagnostic, Related
 from gru_lint.keras_facts import BATCH_PRESERVING_LAYERS
 from gru_lint.rules._base import Rule, checkable_slots, slot_shape
@@ -60,7 +76,7 @@ from gru_lint.rules._base import Rule, checkable_slots, slot_shape
 RULE = Rule(
     code="GRU024",
     name="fixed-batch-state-in-call",
-    summary="A subclassed model's `call()` builds a state with a literal batch that `fit`/`predict` batches do not have.",
+    summary="A state with a literal batch, built in a subclassed model's `call()` or into a functional model, that `fit`/`predict` batches do not have.",
     triggers=(b"initial_state",),
     effects=frozenset({"raised", "graph_raised"}),
     fix_safety="none",
@@ -81,20 +97,27 @@ def check(analysis):
     for method in _METHODS:
         for site in method_calls(analysis, method):
             inst = site.receiver
-            if not isinstance(inst, Instance) or not inst.keras:
+            if isinstance(inst, ModelVal) and inst.kind == "Model":
+                key, cls = id(inst.node), None
+                if key not in cache:
+                    cache[key] = functional_constant_states(analysis, inst.node)
+            elif isinstance(inst, Instance) and inst.keras:
+                key, cls = id(inst.cls), inst.cls
+                if key not in cache:
+                    cache[key] = _fixed_states(analysis, inst.cls)
+            else:
                 continue
-            key = id(inst.cls)
-            if key not in cache:
-                cache[key] = _fixed_states(analysis, inst.cls)
             if not cache[key]:
                 continue
             run = runs(analysis, site)
             if run is None:
                 continue
             for plan, slot, batch in cache[key]:
-                wrong = [s for s in run.sizes if s != batch]
+                # A functional model broadcasts a batch of 1 over a constant state of B rows,
+                # silently (B rows come back): only the batches that raise are reported.
+                wrong = [s for s in run.sizes if s != batch and (cls is not None or s != 1 or batch == 1)]
                 if wrong:
-                    yield _diagnostic(analysis, site, run, plan, slot, batch, wrong[0], inst.cls)
+                    yield _diagnostic(analysis, site, run, plan, slot, batch, wrong[0], cls)
                     break
 
 
@@ -110,11 +133,19 @@ def _diagnostic(analysis, site, run, plan, slot, batch, bad, cls):
         how = f"a single batch of {run.rows} row{'s' if run.rows != 1 else ''}"
     else:
         how = f"a last batch of {bad} rows ({run.rows} rows in batches of {run.batch})"
-    message = (
-        f"{site.method}() traces {cls.name}.call() on {how}, but call() gives {plan.layer.display} "
-        f"an initial_state of batch {batch} — build it from the input's batch "
-        f"(tf.shape(inputs)[0])"
-    )
+    if cls is not None:
+        message = (
+            f"{site.method}() traces {cls.name}.call() on {how}, but call() gives {plan.layer.display} "
+            f"an initial_state of batch {batch} — build it from the input's batch "
+            f"(tf.shape(inputs)[0])"
+        )
+    else:
+        message = (
+            f"{site.method}() runs the functional model on {how}, but {plan.layer.display} has a "
+            f"constant initial_state built into the model — expected a state of batch {bad}, found "
+            f"batch {batch}; make the state a model input (keras.Input(shape=(units,))) fed one row "
+            f"per sample, or leave initial_state out for zeros"
+        )
     if batch == 1:
         message += "; a batch of 1 is broadcast only in eager calls, never in traced ones"
     related = (
