@@ -10,12 +10,21 @@ given `drop_remainder=True`.
 A stateful layer called directly is checked too: built by its first call on a batch of `B`
 rows, it is reported when a later call in the same straight-line block has another batch.
 
+So is a `Sequential` without an Input that holds a stateful layer: it is built lazily, for
+good, by the first of `model(x)` (the rows of `x`), `model.build((B, ...))`, `predict` (its
+first batch) or `fit`/`evaluate` (their batch size, static only when every batch has it).
+Later calls and runs on another batch are reported as above, and so is a first run that
+cannot build it: `fit`/`evaluate` whose batches differ (a partial last batch, fewer rows
+than `batch_size`) or a `tf.data` pipeline batched without `drop_remainder=True`, and a
+first `predict` whose last batch is smaller than its first.
+
 ## Why is this bad?
 A stateful layer keeps one state row per batch row, so every batch must have exactly
 `B` rows. The failure comes from deep inside the training or prediction loop: "If an RNN
 is stateful, the batch size of the input sequences must be the same as the batch size of
 the initial state", or a bare `Incompatible shapes: [4,64] vs. [8,64]` at the last batch,
-possibly after a whole epoch of training.
+possibly after a whole epoch of training. A model built lazily by `fit` on batches that
+differ fails at once: "When using `stateful=True` in a RNN, the batch size must be static".
 
 ## Example
 ```python
@@ -55,7 +64,10 @@ rows is known are checked. Of `tf.data`, only `from_tensor_slices` of arrays wit
 then `shuffle`/`map`/`cache`/`prefetch` and one `batch(b)` with a literal `drop_remainder`, is
 followed (`repeat`, `filter`, `take`, a name re-bound along the pipeline make it unknown);
 generators, `steps_per_epoch`, `steps` and `validation_data` are not followed (reported:
-nothing, when unsure).
+nothing, when unsure). A `Sequential` built lazily is followed only through the uses, in the
+order they run, of a name bound once by `model = keras.Sequential(...)`, in the straight-line
+block that binds it, up to the use that builds it: a use in a loop, a branch, another
+function or a lambda, or passing the model anywhere, before that leaves its batch unknown.
 """
 
 from __future__ import annotations
@@ -63,7 +75,8 @@ from __future__ import annotations
 import ast
 
 from gru_lint import fixes_runtime
-from gru_lint.analysis.datasets import batched
+from gru_lint.analysis.builds import build_batch, lazy_stateful_models
+from gru_lint.analysis.datasets import batched, runs
 from gru_lint.analysis.infer import call_argument
 from gru_lint.analysis.runtime import batches, keyword, method_calls, plain_args, rows
 from gru_lint.analysis.values import Array, LayerVal, ModelVal, Num
@@ -100,9 +113,10 @@ def check(analysis):
             if diag is not None:
                 yield diag
     yield from _rebatched_calls(analysis)
+    yield from _lazily_built(analysis)
 
 
-def _check_call(analysis, site, batch, input_node, stateful):
+def _check_call(analysis, site, batch, input_node, stateful, broadcast=True):
     call = site.call
     ok, _ = plain_args(call)
     if not ok or any(keyword(call, k) is not None for k in _SKIP):
@@ -146,7 +160,7 @@ def _check_call(analysis, site, batch, input_node, stateful):
         f"{site.method}() on a stateful model built for batch {batch} runs {how} — every batch "
         f"must have exactly {batch} rows"
     )
-    if bad == 1:
+    if bad == 1 and broadcast:
         message += (f" (once the model has run on a batch of {batch}, a single row is broadcast "
                     f"instead, and {batch} rows come back silently)")
     fix = None
@@ -280,3 +294,99 @@ def _loops(analysis):
             if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While))
         ]
     return found
+
+
+def _lazily_built(analysis):
+    """A stateful ``Sequential`` without an Input: built by its first call, ``build`` or run
+    with some batch, then run or called on another (or its first run has no static batch)."""
+    for lazy in lazy_stateful_models(analysis):
+        sites = {id(s.call): s for m in _METHODS for s in method_calls(analysis, m)}
+        built, built_at = None, None
+        for use in lazy.uses:
+            if use.kind == "neutral":
+                continue
+            if built is None:
+                if use.kind == "call":
+                    built, built_at = _call_batch(analysis, use.node), use.node
+                elif use.kind == "build":
+                    built, built_at = build_batch(analysis, use.node), use.node
+                elif use.kind == "run" and id(use.node) in sites:
+                    site = sites[id(use.node)]
+                    built, diag = _first_run(analysis, site, lazy.stateful)
+                    built_at = use.node
+                    if diag is not None:
+                        yield diag
+                        break
+                if built is None:
+                    break
+                continue
+            if use.kind == "call":
+                batch = _call_batch(analysis, use.node)
+                if batch is not None and batch != built:
+                    message = (
+                        f"the model holds stateful {lazy.stateful.display} and was built for batch "
+                        f"{built}; this call has batch {batch} — expected {built} rows, found {batch} "
+                        f"(a stateful layer keeps one state row per batch row; copy the weights into "
+                        f"a model built for batch {batch})"
+                    )
+                    related = (Related(f"built for batch {built} here", analysis.span(built_at)),)
+                    yield Diagnostic(RULE.code, message, analysis.span(use.node), None, related)
+            elif use.kind == "run" and id(use.node) in sites:
+                diag = _check_call(analysis, sites[id(use.node)], built, built_at, lazy.stateful,
+                                   broadcast=False)
+                if diag is not None:
+                    yield diag
+
+
+def _call_batch(analysis, call):
+    if len(call.args) != 1 or isinstance(call.args[0], ast.Starred) or any(
+            kw.arg is None for kw in call.keywords):
+        return None
+    return rows(analysis, call.args[0])
+
+
+def _first_run(analysis, site, stateful):
+    """(the batch the first run builds the model for, or None; a finding when that run fails)."""
+    run = runs(analysis, site)
+    if run is None or not run.sizes:
+        return None, None
+    first = run.sizes[0]
+    if site.method == "predict":
+        # predict builds the model on its first batch: a later batch of another size fails.
+        if run.pipeline is not None:
+            return None, None
+        wrong = [s for s in run.sizes if s != first]
+        if not wrong:
+            return first, None
+        how = f"a last batch of {wrong[0]} rows ({run.rows} rows in batches of {run.batch})"
+        message = (f"predict() builds the model holding stateful {stateful.display} on its first "
+                   f"batch of {first} rows, then runs {how} — expected {first} rows, found {wrong[0]}")
+        return None, Diagnostic(RULE.code, message, analysis.span(site.call), None, ())
+    # fit/evaluate build the model from the data's batch dimension, static only when every
+    # batch has the same rows.
+    if run.pipeline is not None:
+        if run.pipeline.drop_remainder and run.rows >= run.batch:
+            return run.batch, None
+        message = (
+            f"{site.method}() builds the model holding stateful {stateful.display} from a tf.data "
+            f"pipeline batched by .batch({run.batch}) without drop_remainder=True — a stateful layer "
+            f"needs a static batch, expected {run.batch}, found an unknown batch (use "
+            f".batch({run.batch}, drop_remainder=True), or start the model with "
+            f"keras.Input(batch_shape=({run.batch}, ...)))")
+        related = (Related("the dataset is batched here", analysis.span(run.pipeline.call)),)
+        return None, Diagnostic(RULE.code, message, analysis.span(site.call), None, related)
+    if run.rows >= run.batch and all(s == run.batch for s in run.sizes) and not run.rows % run.batch:
+        return run.batch, None
+    if run.rows < run.batch:
+        how = (f"a single batch of {run.rows} row{'s' if run.rows != 1 else ''}, fewer than "
+               f"batch_size={run.batch}")
+        found = run.rows
+    else:
+        found = next(s for s in run.sizes if s != run.batch)
+        how = f"{run.rows} rows in batches of {run.batch}, the last of {found} rows"
+    message = (
+        f"{site.method}() builds the model holding stateful {stateful.display} from {how} — a "
+        f"stateful layer needs a static batch, and Keras sees none unless every batch has "
+        f"batch_size rows: expected {run.batch}, found {found} (pass a batch_size that divides "
+        f"the rows, or start the model with keras.Input(batch_shape=(B, ...)))")
+    return None, Diagnostic(RULE.code, message, analysis.span(site.call), None, ())
