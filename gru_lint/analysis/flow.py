@@ -42,7 +42,7 @@ _VALUE_KINDS = ("assign", "import", "def", "class", "param")
 Pos = Tuple[int, int]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # made once per distinct content (``Flow.made``)
 class Change:
     """An in-place change of the value the ``before`` definitions give."""
 
@@ -52,14 +52,14 @@ class Change:
     node: Optional[ast.AST] = None  # the call, the AugAssign, the target
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # made once per distinct content (``Flow.made``)
 class Carried:
     """The value a name has at the start of one iteration of the ``for`` loop ``stmt``."""
 
     stmt: ast.For
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # made once per distinct content (``Flow.made``)
 class Loop:
     """A ``for`` loop that changes the name: ``end`` (from ``Carried``) runs once per item."""
 
@@ -125,6 +125,20 @@ class Flow:
         self._events: Dict[Tuple[int, str], _Events] = {}
         self._starts: Dict[int, List[int]] = {}
         self._memo: Dict[tuple, Optional[tuple]] = {}
+        self._made: Dict[tuple, object] = {}
+
+    def made(self, cls, *fields):
+        """The one ``Change``/``Carried``/``Loop`` with these fields (hash-consed).
+
+        Definitions built from the same parts are the same object, so they compare
+        (and hash, as memo keys) by identity, in constant time: comparing them field by
+        field went down every chain of earlier changes, once per branch merged."""
+        key = (cls,) + tuple(tuple(map(id, f)) if type(f) is tuple else
+                             (f if type(f) is str else id(f)) for f in fields)
+        found = self._made.get(key)
+        if found is None:
+            found = self._made[key] = cls(*fields)
+        return found
 
     # -- events --------------------------------------------------------------------
     def events(self, scope: sc.Scope, name: str) -> _Events:
@@ -258,19 +272,18 @@ class _Walk:
             return None
         if self.events.within_block(stmt.orelse) or _jumps(stmt.body):
             return None
-        end = self.block(stmt.body, (Carried(stmt),))
+        end = self.block(stmt.body, (self.flow.made(Carried, stmt),))
         if end is None or end == _DEAD:
             return None
         if self.scope is not None:  # its iterable is evaluated where the loop stands
             self.flow.scopes.register_statement(stmt, self.scope)
-        return (Loop(defs, stmt, end),)
+        return (self.flow.made(Loop, defs, stmt, end),)
 
-    @staticmethod
-    def _apply(event, defs):
+    def _apply(self, event, defs):
         if isinstance(event, Change):
             if defs is None or defs == _DEAD:
                 return None
-            return (Change(defs, event.stmt, event.kind, event.node),)
+            return (self.flow.made(Change, defs, event.stmt, event.kind, event.node),)
         if event.kind in _VALUE_KINDS:
             return (event,)
         return None
