@@ -36,24 +36,40 @@ class FixResult:
 def might_matter(source: Union[str, bytes]) -> bool:
     """Cheap check on raw text: can this file contain any finding at all?
 
-    True only if it mentions Keras and one of the tokens some rule needs
-    (``rules.TRIGGERS``). Files that fail it are never parsed.
+    True only if it mentions Keras and, for some rule, one of the tokens it needs
+    (``Rule.triggers``) and one of the names it requires (``Rule.requires``: a recurrent
+    class name for a rule about a recurrent layer). Files that fail it are never parsed.
     """
     kind = str if isinstance(source, str) else bytes
     if (_KERAS if kind is str else _KERAS_BYTES) not in source:
         return False
-    # Plain substring searches first (each a fast scan in C); the regular expression,
-    # which also checks whole names, only runs on the few files that pass them.
-    if not any(trigger in source for trigger in _triggers(kind)):
+    # Plain substring searches first (each a fast scan in C, each token once); the regular
+    # expression, which also checks whole names, only runs on the few files that pass.
+    triggers, rules = _screens(kind)
+    present = {t for t in triggers if t in source}
+    if not present:
         return False
-    return _trigger_pattern(kind).search(source) is not None
+    found = {}
+    for wanted, required in rules:
+        if not wanted & present:
+            continue
+        if not required or any(
+            found[r] if r in found else found.setdefault(r, r in source) for r in required
+        ):
+            return _trigger_pattern(kind).search(source) is not None
+    return False
 
 
 @functools.lru_cache(maxsize=None)
-def _triggers(kind) -> tuple:
-    from gru_lint.rules import TRIGGERS
+def _screens(kind):
+    """Every trigger once, and per rule its triggers (a set) and required names."""
+    from gru_lint.rules import RULES, TRIGGERS
 
-    return TRIGGERS if kind is bytes else tuple(t.decode() for t in TRIGGERS)
+    def cast(token: bytes):
+        return token if kind is bytes else token.decode()
+
+    rules = {(frozenset(map(cast, r.triggers)), tuple(map(cast, r.requires))) for r in RULES.values()}
+    return tuple(map(cast, TRIGGERS)), tuple(sorted(rules, key=repr))
 
 
 @functools.lru_cache(maxsize=None)

@@ -62,6 +62,12 @@ LAYERS: Dict[str, LayerSpec] = {
     )
 }
 
+# Every recurrent class name holds one of these (a test checks it against ``LAYERS``;
+# ``Bidirectional`` only wraps a layer built from one of them): a file that names none
+# cannot build a recurrent layer, whatever it imports (``from keras.layers import LSTM as L``
+# still spells it). The rules about such a layer require one (``Rule.requires``).
+RECURRENT_NAME_PARTS = (b"GRU", b"LSTM", b"RNN")
+
 # ``layer.cell`` of a recurrent layer (Keras 3: the cell it was built with, same units).
 CELL_OF = {"GRU": "GRUCell", "LSTM": "LSTMCell", "SimpleRNN": "SimpleRNNCell"}
 
@@ -70,6 +76,9 @@ CALLABLE_WITH_STATE = frozenset(n for n, s in LAYERS.items() if s.kind != "cell"
 
 # Keras model classes: calling one with ``initial_state=`` ignores it.
 MODELS = frozenset({"Sequential", "Model"})
+# Text a file must hold to build one of them, or to subclass ``Model``/``Layer``.
+MODEL_NAME_PARTS = (b"Sequential", b"Model")
+SUBCLASS_NAME_PARTS = (b"Model", b"Layer")
 
 # ``Bidirectional`` returns forward states then backward states.
 BIDIRECTIONAL_FACTOR = 2

@@ -32,6 +32,9 @@ class Rule:
     # What the tf_keras oracle must observe on a marked Keras 2 fixture line, when it
     # differs from ``effects`` (tf.keras 2 raises where Keras 3 is silent).
     keras2_effects: Optional[FrozenSet[str]] = None
+    # And one of these must be in the file too (empty: nothing more), e.g. a recurrent class
+    # name for a rule about a recurrent layer (``keras_facts.RECURRENT_NAME_PARTS``).
+    requires: Tuple[bytes, ...] = ()
 
     def effects_for(self, version: int) -> FrozenSet[str]:
         if version == 2 and self.keras2_effects is not None:

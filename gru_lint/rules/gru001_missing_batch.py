@@ -51,12 +51,14 @@ from __future__ import annotations
 from gru_lint import fixes
 from gru_lint.rules._base import (CRASHES, Rule, diagnostic, expected_shape, found_shape, known_shapes,
                                state_size_note, what)
+from gru_lint.keras_facts import RECURRENT_NAME_PARTS
 
 RULE = Rule(
     code="GRU001",
     name="state-missing-batch",
     summary="An initial state has no batch dimension: `(units,)` instead of `(batch, units)`.",
     triggers=(b"initial_state",),
+    requires=RECURRENT_NAME_PARTS,
     effects=CRASHES,
     fix_safety="safe",
     doc=__doc__,

@@ -44,12 +44,14 @@ from gru_lint import fixes
 from gru_lint.analysis.values import dim_text, dims_differ
 from gru_lint.rules._base import (CRASHES, Rule, diagnostic, expected_shape, found_shape, known_shapes,
                                state_size_note, what)
+from gru_lint.keras_facts import RECURRENT_NAME_PARTS
 
 RULE = Rule(
     code="GRU002",
     name="state-units-mismatch",
     summary="An initial state's last dimension is not the layer's `units`.",
     triggers=(b"initial_state",),
+    requires=RECURRENT_NAME_PARTS,
     effects=CRASHES,
     fix_safety="unsafe",
     doc=__doc__,

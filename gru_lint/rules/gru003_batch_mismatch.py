@@ -53,12 +53,14 @@ from __future__ import annotations
 from gru_lint import fixes
 from gru_lint.analysis.values import dim_text, dims_differ
 from gru_lint.rules._base import CRASHES, Rule, checkable_slots, diagnostic, found_shape, slot_shape, what
+from gru_lint.keras_facts import RECURRENT_NAME_PARTS
 
 RULE = Rule(
     code="GRU003",
     name="state-batch-mismatch",
     summary="An initial state's batch differs from the input's batch or from the other states'.",
     triggers=(b"initial_state",),
+    requires=RECURRENT_NAME_PARTS,
     effects=CRASHES,
     fix_safety="safe",
     doc=__doc__,

@@ -34,12 +34,14 @@ from __future__ import annotations
 
 from gru_lint.rules._base import (CRASHES, Rule, checkable_slots, diagnostic, expected_shape, found_shape,
                                slot_shape, state_size_note, what)
+from gru_lint.keras_facts import RECURRENT_NAME_PARTS
 
 RULE = Rule(
     code="GRU004",
     name="state-wrong-rank",
     summary="An initial state is not 2-D: a scalar, a 3-D tensor, or a nested Python list.",
     triggers=(b"initial_state",),
+    requires=RECURRENT_NAME_PARTS,
     effects=CRASHES | {"state_ignored", "nonarray_state"},
     fix_safety="none",
     doc=__doc__,

@@ -38,7 +38,7 @@ reported by GRU006 instead (Keras ignores them silently).
 from __future__ import annotations
 
 from gru_lint import fixes
-from gru_lint.keras_facts import BIDIRECTIONAL_FACTOR
+from gru_lint.keras_facts import BIDIRECTIONAL_FACTOR, RECURRENT_NAME_PARTS
 from gru_lint.rules._base import CRASHES, Rule, diagnostic, state_size_note
 
 RULE = Rule(
@@ -46,6 +46,7 @@ RULE = Rule(
     name="state-count-mismatch",
     summary="`initial_state` holds the wrong number of states for the layer (e.g. an LSTM given one).",
     triggers=(b"initial_state",),
+    requires=RECURRENT_NAME_PARTS,
     effects=CRASHES,
     fix_safety="unsafe",
     doc=__doc__,

@@ -38,12 +38,14 @@ from __future__ import annotations
 from gru_lint import fixes
 from gru_lint.rules._base import CRASHES, Rule, diagnostic
 from gru_lint.rules.gru005_state_count import expected_text, silently_ignored
+from gru_lint.keras_facts import RECURRENT_NAME_PARTS
 
 RULE = Rule(
     code="GRU006",
     name="state-silently-ignored",
     summary="`GRU` given more states than it takes: Keras silently ignores the extra ones.",
     triggers=(b"initial_state",),
+    requires=RECURRENT_NAME_PARTS,
     effects=frozenset({"state_ignored"}),
     fix_safety="safe",
     doc=__doc__,

@@ -36,12 +36,14 @@ recognised; subclassed models, which can forward the state, are never reported.
 from __future__ import annotations
 
 from gru_lint.rules._base import Rule, diagnostic
+from gru_lint.keras_facts import MODEL_NAME_PARTS
 
 RULE = Rule(
     code="GRU007",
     name="model-initial-state-ignored",
     summary="`initial_state=` passed to a `Sequential`/`Model` call is silently ignored (or rejected by `predict`/`fit`).",
     triggers=(b"initial_state",),
+    requires=MODEL_NAME_PARTS,
     effects=frozenset({"model_state_ignored", "raised"}),
     fix_safety="none",
     doc=__doc__,

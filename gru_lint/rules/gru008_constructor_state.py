@@ -27,12 +27,14 @@ None known.
 from __future__ import annotations
 
 from gru_lint.rules._base import Rule, diagnostic
+from gru_lint.keras_facts import RECURRENT_NAME_PARTS
 
 RULE = Rule(
     code="GRU008",
     name="initial-state-in-constructor",
     summary="`initial_state=` given to a layer constructor instead of the layer call.",
     triggers=(b"initial_state",),
+    requires=RECURRENT_NAME_PARTS,
     effects=frozenset({"raised"}),
     fix_safety="none",
     doc=__doc__,

@@ -46,12 +46,14 @@ from gru_lint import fixes_runtime
 from gru_lint.analysis.values import LayerVal, OtherLayer
 from gru_lint.diagnostics import Diagnostic, Related
 from gru_lint.rules._base import Rule
+from gru_lint.keras_facts import RECURRENT_NAME_PARTS
 
 RULE = Rule(
     code="GRU009",
     name="return-state-in-sequential",
     summary="A layer with `return_state=True` is followed by another layer in a `Sequential`.",
     triggers=(b"return_state",),
+    requires=RECURRENT_NAME_PARTS,
     effects=frozenset({"raised", "state_list_fed"}),
     fix_safety="unsafe",
     doc=__doc__,

@@ -39,6 +39,7 @@ from __future__ import annotations
 import ast
 
 from gru_lint.rules._base import Rule, diagnostic
+from gru_lint.keras_facts import RECURRENT_NAME_PARTS
 
 RULE = Rule(
     code="GRU010",
@@ -46,6 +47,7 @@ RULE = Rule(
     summary="Unpacking a recurrent layer's result into the wrong number of names.",
     # ``out, h = GRU(8)(x)`` mentions no state keyword: any recurrent constructor qualifies.
     triggers=(b"return_state", b"initial_state", b"GRU(", b"LSTM(", b"RNN("),
+    requires=RECURRENT_NAME_PARTS,
     effects=frozenset({"raised"}),
     fix_safety="none",
     doc=__doc__,

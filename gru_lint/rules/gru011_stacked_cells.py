@@ -36,12 +36,14 @@ from __future__ import annotations
 from gru_lint import fixes
 from gru_lint.analysis.states import misnested_groups
 from gru_lint.rules._base import CRASHES, Rule, diagnostic
+from gru_lint.keras_facts import RECURRENT_NAME_PARTS
 
 RULE = Rule(
     code="GRU011",
     name="stacked-cell-states",
     summary="A stacked `RNN([cells])` gets a state list that is short (cells are silently dropped) or not nested per cell.",
     triggers=(b"initial_state",),
+    requires=RECURRENT_NAME_PARTS,
     effects=CRASHES | {"output_changed", "state_ignored"},
     fix_safety="unsafe",
     doc=__doc__,

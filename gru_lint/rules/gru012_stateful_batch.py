@@ -31,12 +31,14 @@ from __future__ import annotations
 
 from gru_lint.analysis.values import Array, LayerVal
 from gru_lint.rules._base import Rule, diagnostic
+from gru_lint.keras_facts import RECURRENT_NAME_PARTS
 
 RULE = Rule(
     code="GRU012",
     name="stateful-without-batch",
     summary="A `stateful=True` layer is called on a `keras.Input` without a fixed batch size.",
     triggers=(b"stateful=",),
+    requires=RECURRENT_NAME_PARTS,
     effects=frozenset({"raised", "call_raised"}),
     fix_safety="none",
     doc=__doc__,

@@ -42,12 +42,14 @@ from gru_lint.analysis.runtime import method_calls
 from gru_lint.analysis.sites import InitialStateQuery
 from gru_lint.analysis.values import Array, Opaque
 from gru_lint.rules._base import Rule, diagnostic, stacked_cells
+from gru_lint.keras_facts import RECURRENT_NAME_PARTS
 
 RULE = Rule(
     code="GRU013",
     name="get-initial-state-tensor",
     summary="`layer.get_initial_state(x)` given a tensor: Keras 3 takes a batch size.",
     triggers=(b"get_initial_state",),
+    requires=RECURRENT_NAME_PARTS,
     effects=frozenset({"raised"}),
     fix_safety="safe",
     doc=__doc__,

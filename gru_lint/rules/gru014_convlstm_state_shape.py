@@ -48,12 +48,14 @@ from gru_lint import fixes_runtime
 from gru_lint.analysis.convlstm import channel_axis, expected_state, geometry, is_conv_plan
 from gru_lint.analysis.values import dim_text, dims_differ, shape_text
 from gru_lint.rules._base import CRASHES, Rule, diagnostic
+from gru_lint.keras_facts import RECURRENT_NAME_PARTS
 
 RULE = Rule(
     code="GRU014",
     name="convlstm-state-shape",
     summary="A ConvLSTM state is not shaped like the layer's output: rank, `filters` channel, or spatial size.",
     triggers=(b"ConvLSTM",),
+    requires=RECURRENT_NAME_PARTS,
     effects=CRASHES,
     fix_safety="unsafe",
     doc=__doc__,

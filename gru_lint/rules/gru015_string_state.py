@@ -35,12 +35,14 @@ from __future__ import annotations
 from gru_lint import fixes_runtime
 from gru_lint.analysis.dtypes import state_items, text_state
 from gru_lint.rules._base import CRASHES, Rule, diagnostic
+from gru_lint.keras_facts import RECURRENT_NAME_PARTS
 
 RULE = Rule(
     code="GRU015",
     name="string-state",
     summary="An initial state is an array of text, the one dtype Keras cannot cast.",
     triggers=(b"initial_state",),
+    requires=RECURRENT_NAME_PARTS,
     effects=CRASHES,
     fix_safety="safe",
     doc=__doc__,

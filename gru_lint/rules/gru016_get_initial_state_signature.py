@@ -43,12 +43,14 @@ from gru_lint import fixes_runtime
 from gru_lint.analysis.runtime import keras2_names, method_calls, plain_args
 from gru_lint.analysis.values import LayerVal
 from gru_lint.rules._base import Rule, diagnostic, stacked_cells
+from gru_lint.keras_facts import RECURRENT_NAME_PARTS
 
 RULE = Rule(
     code="GRU016",
     name="get-initial-state-old-signature",
     summary="`get_initial_state(inputs=..., dtype=...)` or `(None, batch, dtype)`: Keras 3 takes the batch size only.",
     triggers=(b"get_initial_state",),
+    requires=RECURRENT_NAME_PARTS,
     effects=frozenset({"raised"}),
     fix_safety="sometimes",
     doc=__doc__,

@@ -34,12 +34,14 @@ from __future__ import annotations
 from gru_lint.analysis.runtime import keras2_names, method_calls, plain_args
 from gru_lint.analysis.values import LayerVal
 from gru_lint.rules._base import Rule, diagnostic
+from gru_lint.keras_facts import RECURRENT_NAME_PARTS
 
 RULE = Rule(
     code="GRU017",
     name="reset-states-with-states",
     summary="`layer.reset_states(states=...)`: Keras 3 resets to zeros and takes no states.",
     triggers=(b"reset_states",),
+    requires=RECURRENT_NAME_PARTS,
     effects=frozenset({"raised"}),
     fix_safety="none",
     doc=__doc__,

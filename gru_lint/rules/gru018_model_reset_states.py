@@ -38,12 +38,14 @@ from gru_lint import fixes_runtime
 from gru_lint.analysis.runtime import keras2_names, method_calls
 from gru_lint.analysis.values import ModelVal
 from gru_lint.rules._base import Rule, diagnostic
+from gru_lint.keras_facts import MODEL_NAME_PARTS
 
 RULE = Rule(
     code="GRU018",
     name="model-reset-states-removed",
     summary="`model.reset_states()`: Keras 3 models have none; reset each layer's state.",
     triggers=(b"reset_states",),
+    requires=MODEL_NAME_PARTS,
     effects=frozenset({"raised"}),
     fix_safety="unsafe",
     doc=__doc__,

@@ -38,12 +38,14 @@ from __future__ import annotations
 from gru_lint.analysis.runtime import parameter, subclass_state_calls
 from gru_lint.diagnostics import Diagnostic, Related
 from gru_lint.rules._base import Rule
+from gru_lint.keras_facts import SUBCLASS_NAME_PARTS
 
 RULE = Rule(
     code="GRU019",
     name="call-without-initial-state",
     summary="`model(x, initial_state=s)` on a `keras.Model` subclass whose `call()` takes no `initial_state`.",
     triggers=(b"initial_state",),
+    requires=SUBCLASS_NAME_PARTS,
     effects=frozenset({"raised", "call_raised"}),
     fix_safety="none",
     doc=__doc__,

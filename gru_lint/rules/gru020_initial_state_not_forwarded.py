@@ -37,12 +37,14 @@ from __future__ import annotations
 from gru_lint.analysis.runtime import parameter, reads, subclass_state_calls
 from gru_lint.diagnostics import Diagnostic, Related
 from gru_lint.rules._base import Rule
+from gru_lint.keras_facts import SUBCLASS_NAME_PARTS
 
 RULE = Rule(
     code="GRU020",
     name="initial-state-not-forwarded",
     summary="A subclassed model's `call()` takes `initial_state` and never uses it: the state is dropped.",
     triggers=(b"initial_state",),
+    requires=SUBCLASS_NAME_PARTS,
     effects=frozenset({"model_state_ignored"}),
     fix_safety="none",
     doc=__doc__,

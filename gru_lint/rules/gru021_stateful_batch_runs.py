@@ -82,12 +82,14 @@ from gru_lint.analysis.runtime import batches, keyword, method_calls, plain_args
 from gru_lint.analysis.values import Array, LayerVal, ModelVal, Num
 from gru_lint.diagnostics import Diagnostic, Related
 from gru_lint.rules._base import Rule
+from gru_lint.keras_facts import RECURRENT_NAME_PARTS
 
 RULE = Rule(
     code="GRU021",
     name="stateful-batch-runs",
     summary="A stateful model built for batch B is run by `predict`/`fit`/`evaluate` on batches of another size.",
     triggers=(b"stateful=",),
+    requires=RECURRENT_NAME_PARTS,
     effects=frozenset({"raised"}),
     fix_safety="sometimes",
     doc=__doc__,

@@ -42,7 +42,7 @@ from gru_lint.analysis.dtypes import resolve, state_items
 from gru_lint.analysis.infer import call_argument
 from gru_lint.analysis.runtime import input_ctors, model_constructions, produced_by
 from gru_lint.diagnostics import Diagnostic, Related
-from gru_lint.keras_facts import INPUT_NAMES
+from gru_lint.keras_facts import INPUT_NAMES, RECURRENT_NAME_PARTS
 from gru_lint.rules._base import Rule
 
 RULE = Rule(
@@ -50,6 +50,7 @@ RULE = Rule(
     name="state-input-not-model-input",
     summary="A `keras.Input` used as `initial_state` is missing from `keras.Model(inputs=...)`.",
     triggers=(b"initial_state",),
+    requires=RECURRENT_NAME_PARTS,
     effects=frozenset({"raised"}),
     fix_safety="none",
     doc=__doc__,

@@ -42,12 +42,14 @@ from gru_lint.analysis.runtime import input_ctors, method_calls, plain_args, row
 from gru_lint.analysis.values import Array, ModelVal
 from gru_lint.diagnostics import Diagnostic, Related
 from gru_lint.rules._base import Rule
+from gru_lint.keras_facts import RECURRENT_NAME_PARTS
 
 RULE = Rule(
     code="GRU023",
     name="state-input-arrays",
     summary="Arrays given for a model's state inputs: wrong count, or rows that differ from the sequences'.",
     triggers=(b"initial_state",),
+    requires=RECURRENT_NAME_PARTS,
     effects=frozenset({"raised"}),
     fix_safety="none",
     doc=__doc__,

@@ -70,7 +70,7 @@ from gru_lint.analysis.datasets import runs
 from gru_lint.analysis.runtime import functional_constant_states, method_calls
 from gru_lint.analysis.values import Instance, LayerVal, ModelVal, OtherLayer
 from gru_lint.diagnostics import Diagnostic, Related
-from gru_lint.keras_facts import BATCH_PRESERVING_LAYERS
+from gru_lint.keras_facts import BATCH_PRESERVING_LAYERS, RECURRENT_NAME_PARTS
 from gru_lint.rules._base import Rule, checkable_slots, slot_shape
 
 RULE = Rule(
@@ -78,6 +78,7 @@ RULE = Rule(
     name="fixed-batch-state-in-call",
     summary="A state with a literal batch, built in a subclassed model's `call()` or into a functional model, that `fit`/`predict` batches do not have.",
     triggers=(b"initial_state",),
+    requires=RECURRENT_NAME_PARTS,
     effects=frozenset({"raised", "graph_raised"}),
     fix_safety="none",
     doc=__doc__,
