@@ -156,7 +156,7 @@ def test_other_apis_with_an_initial_state_keyword_stay_silent():
 def test_files_without_keras_are_not_even_parsed():
     assert check_source("this is not python initial_state") == []
     with pytest.raises(SyntaxError):
-        check_source("import keras\nthis is not python initial_state")
+        check_source("import keras\nthis is not python: GRU initial_state")
 
 
 @pytest.mark.parametrize(
