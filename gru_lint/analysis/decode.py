@@ -1,28 +1,13 @@
-"""Decode loops: a step call inside a loop, the states it takes and the states it returns.
+"""Decode loops: is a step's state carried from one iteration to the next?
 
-A *step* is an assignment ``a, b, ... = CALL`` whose call takes states and returns new
-ones at positions gru-lint knows:
-
-- a recurrent layer built with ``return_state=True`` and called with a state
-  (``out, h = gru(x, initial_state=h0)``): it takes ``initial_state`` and returns
-  ``[output, *states]``;
-- a functional ``keras.Model(inputs, outputs)`` of the file, driven by ``predict``,
-  ``predict_on_batch`` or a call, whose inputs hold ``keras.Input`` states of a recurrent
-  layer and whose outputs hold states that layer returns
-  (``decoder_model.predict([target_seq] + states_value)``, keras.io's seq2seq sampler);
-- an instance of a ``keras.Model`` subclass of the file whose ``call()`` passes one
-  parameter as ``initial_state`` to a layer returning states, and returns one of those
-  states at a fixed place of a tuple (``predictions, hidden, attention = decoder(x,
-  hidden, enc_out)``, the NMT tutorial's decoder).
-
-``not_carried`` says, for a step standing straight in the body of a ``for``/``while``
-loop (no branch between them), whether the loop provably feeds every iteration the same
-states: the expressions given for the states read only names the loop never binds,
-changes, hands to another call or reads elsewhere; the names the returned states are
-bound to are never read in the loop (nor by a function of the file); and the step is
-part of a decode loop: one of its other inputs is computed, in the loop, from what the
-step returns, or it reads the time steps of one batch (``x[:, t]``) at the loop's index.
-Anything else is silent.
+For a step (``steps.step_of``) standing straight in the body of a ``for``/``while``
+loop (no branch between them), ``decode_steps`` says whether the loop provably feeds
+every iteration the same states: the expressions given for the states read only names
+the loop never binds, changes, hands to another call or reads elsewhere; the names the
+returned states are bound to are never read in the loop (nor by a function of the
+file); and the step is part of a decode loop: one of its other inputs is computed, in
+the loop, from what the step returns, or it reads the time steps of one batch
+(``x[:, t]``) at the loop's index. Anything else is silent.
 """
 
 from __future__ import annotations
@@ -32,30 +17,11 @@ from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 from gru_lint.analysis import scopes as sc
-from gru_lint.analysis.dtypes import resolve, state_items
-from gru_lint.analysis.flow import position
-from gru_lint.analysis.infer import call_argument
-from gru_lint.analysis.summaries import Frame
-from gru_lint.analysis.values import Instance, LayerVal, ModelVal
-from gru_lint.keras_facts import CALLABLE_WITH_STATE, INPUT_NAMES
+from gru_lint.analysis.steps import Step, step_of
 
 _LOOPS = (ast.For, ast.While)
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-_PREDICT = frozenset({"predict", "predict_on_batch"})
 _ENDS = (ast.Return, ast.Raise, ast.Break)
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step call: what it is fed and what it returns, as source nodes."""
-
-    stmt: ast.Assign
-    call: ast.Call
-    what: str  # how the callee reads in messages
-    states: Tuple[ast.AST, ...]  # the expressions given for the states
-    inputs: Tuple[ast.AST, ...]  # the expressions given for everything else
-    returned: Tuple[ast.AST, ...]  # the targets the returned states are bound to
-    outputs: Tuple[ast.AST, ...]  # the other targets
 
 
 @dataclass(frozen=True)
@@ -76,281 +42,13 @@ def decode_steps(analysis) -> List[NotCarried]:
         loop = _enclosing_loop(scope.node, stmt)
         if loop is None:
             continue
-        step = _step(analysis, stmt)
+        step = step_of(analysis, stmt)
         if step is None:
             continue
         result = not_carried(analysis, step, loop, scope)
         if result is not None:
             found.append(result)
     return found
-
-
-# -- which calls are steps ------------------------------------------------------------------
-def _step(analysis, stmt: ast.Assign) -> Optional[Step]:
-    call = stmt.value
-    targets = stmt.targets[0].elts
-    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
-        return None
-    func = call.func
-    if isinstance(func, ast.Attribute) and func.attr in _PREDICT:
-        model = analysis.value(func.value)
-        if isinstance(model, ModelVal) and model.kind == "Model":
-            x = call_argument(call, 0, "x")
-            return _model_step(analysis, stmt, model, x, targets, analysis.text(func.value))
-        return None
-    callee = analysis.value(func)
-    if isinstance(callee, LayerVal):
-        return _layer_step(analysis, stmt, callee, targets)
-    if isinstance(callee, ModelVal) and callee.kind == "Model" and len(call.args) == 1 \
-            and not call.keywords:
-        return _model_step(analysis, stmt, callee, call.args[0], targets, analysis.text(func))
-    if isinstance(callee, Instance) and callee.keras:
-        return _subclass_step(analysis, stmt, callee, targets)
-    return None
-
-
-def _layer_step(analysis, stmt, layer: LayerVal, targets) -> Optional[Step]:
-    call = stmt.value
-    if layer.spec.name not in CALLABLE_WITH_STATE or layer.return_state is not True:
-        return None
-    expected = layer.states()
-    state = call_argument(call, None, "initial_state")
-    if state is None and len(call.args) >= 2:
-        state = call.args[1]
-    x = call_argument(call, 0, "inputs")
-    if state is None or x is None or expected is None:
-        return None
-    if isinstance(state, ast.Constant) or len(targets) != 1 + len(expected):
-        return None
-    if any(isinstance(t, ast.Starred) for t in targets):
-        return None
-    return Step(stmt, call, layer.display, (state,), (x,), tuple(targets[1:]), (targets[0],))
-
-
-def _model_step(analysis, stmt, model: ModelVal, x, targets, what: str) -> Optional[Step]:
-    if x is None:
-        return None
-    inputs_node = call_argument(model.node, 0, "inputs")
-    outputs_node = call_argument(model.node, 1, "outputs")
-    if inputs_node is None or outputs_node is None:
-        return None
-    inputs, outputs = _flat(analysis, inputs_node), _flat(analysis, outputs_node)
-    if not inputs or not outputs or len(outputs) != len(targets):
-        return None
-    if any(isinstance(t, ast.Starred) for t in targets):
-        return None
-    returns_state = [_is_returned_state(analysis, item) for item in outputs]
-    if None in returns_state or not any(returns_state):
-        return None
-    state_ctors = set()
-    for producer in filter(None, returns_state):
-        state = call_argument(producer, None, "initial_state")
-        if state is None and len(producer.args) >= 2:
-            state = producer.args[1]
-        for item in state_items(analysis, state) if state is not None else ():
-            state_ctors.add(id(resolve(analysis, item)))
-    fed_states = []
-    for item in inputs:
-        ctor = resolve(analysis, item)
-        if not (isinstance(ctor, ast.Call) and analysis.evaluator.qualname(ctor.func) in INPUT_NAMES):
-            return None
-        fed_states.append(id(ctor) in state_ctors)
-    if not any(fed_states):
-        return None
-    segments = _segments(x, len(inputs))
-    if segments is None:
-        return None
-    states, others = [], []
-    for node, first, count in segments:
-        kinds = set(fed_states[first:first + count])
-        if len(kinds) != 1:
-            return None  # one expression for states and sequences: not followed
-        (states if kinds.pop() else others).append(node)
-    returned = tuple(t for t, s in zip(targets, returns_state) if s is not False)
-    outs = tuple(t for t, s in zip(targets, returns_state) if s is False)
-    return Step(stmt, stmt.value, what, tuple(states), tuple(others), returned, outs)
-
-
-def _subclass_step(analysis, stmt, inst: Instance, targets) -> Optional[Step]:
-    from gru_lint.analysis.runtime import _own_method
-
-    call = stmt.value
-    method = _own_method(inst.cls, "call")
-    if method is None or method.args.vararg is not None or method.args.posonlyargs:
-        return None
-    params = [a.arg for a in method.args.args[1:]] + [a.arg for a in method.args.kwonlyargs]
-    given = {}
-    for param, arg in zip(method.args.args[1:], call.args):
-        given[param.arg] = arg
-    if len(call.args) > len(method.args.args) - 1:
-        return None
-    for kw in call.keywords:
-        if kw.arg not in params or kw.arg in given:
-            return None
-        given[kw.arg] = kw.value
-    inner = _inner_state(analysis, inst, method)
-    if inner is None:
-        return None
-    param, position_in_return, count = inner
-    if param not in given or len(targets) != count or any(isinstance(t, ast.Starred) for t in targets):
-        return None
-    returned = tuple(targets[i] for i in position_in_return)
-    outs = tuple(t for i, t in enumerate(targets) if i not in position_in_return)
-    others = tuple(v for k, v in given.items() if k != param)
-    return Step(stmt, call, f"{inst.cls.name}.call()", (given[param],), others, returned, outs)
-
-
-def _inner_state(analysis, inst: Instance, method: ast.FunctionDef):
-    """(parameter, positions of the returned tuple holding its new states, tuple length)
-    when ``call()`` passes one parameter as a layer's state and returns those states."""
-    scope = analysis.scopes.scope_by_node.get(id(method))
-    if scope is None:
-        return None
-    returns = [n for n in ast.walk(method) if isinstance(n, ast.Return)]
-    if len(returns) != 1 or method.body[-1] is not returns[0] or \
-            not isinstance(returns[0].value, ast.Tuple):
-        return None
-    frame = Frame(method, (), inst, None, 1)
-    found = None
-    for stmt in method.body:
-        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-                and isinstance(stmt.targets[0], (ast.Tuple, ast.List)) and isinstance(stmt.value, ast.Call)):
-            continue
-        analysis.scopes.register_statement(stmt, scope)
-        layer = analysis.evaluator.run_in(frame, analysis.evaluator.value, stmt.value.func)
-        if not isinstance(layer, LayerVal):
-            continue
-        step = _layer_step(analysis, stmt, layer, stmt.targets[0].elts)
-        if step is None:
-            continue
-        state = step.states[0]
-        if not isinstance(state, ast.Name) or found is not None:
-            return None
-        bindings = scope.bindings.get(state.id, ())
-        if len(bindings) != 1 or bindings[0].kind != "param":
-            return None  # the parameter is re-bound (``if states is None: states = ...``)
-        if analysis.evaluator.flow.changed_anywhere(scope, state.id):
-            return None
-        found = (state.id, step.returned)
-    if found is None:
-        return None
-    param, returned = found
-    names = [t.id for t in returned if isinstance(t, ast.Name)]
-    if len(names) != len(returned):
-        return None
-    elts = returns[0].value.elts
-    positions = []
-    for i, elt in enumerate(elts):
-        if isinstance(elt, ast.Name) and elt.id in names:
-            if len(scope.bindings.get(elt.id, ())) != 1:
-                return None
-            positions.append(i)
-        elif isinstance(elt, ast.Starred):
-            return None
-    if not positions:
-        return None
-    return param, tuple(positions), len(elts)
-
-
-def _flat(analysis, node) -> Optional[List[ast.AST]]:
-    """The items of a list written out (``[a] + b``, names bound to lists), else None."""
-    node = _reached(analysis, node)
-    if isinstance(node, (ast.List, ast.Tuple)):
-        if any(isinstance(e, ast.Starred) for e in node.elts):
-            return None
-        return list(node.elts)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _flat(analysis, node.left), _flat(analysis, node.right)
-        if left is None or right is None:
-            return None
-        return left + right
-    return [node] if not isinstance(node, ast.BinOp) else None
-
-
-def _reached(analysis, node):
-    """The value a name has where it is read, when one plain assignment reaches it."""
-    for _ in range(8):
-        if not isinstance(node, ast.Name):
-            return node
-        binding = _binding(analysis, node)
-        if binding is None or binding.kind != "assign" or binding.value is None or \
-                binding.index is not None or binding.starred:
-            return node
-        analysis.scopes.register(binding.value, binding.where or binding.scope)
-        node = binding.value
-    return node
-
-
-def _binding(analysis, name: ast.Name):
-    """The one binding that reaches this load of a name, or None."""
-    scope = analysis.evaluator.scope_of(name)
-    if scope is None:
-        return None
-    owner, bindings, direct = sc.resolve(scope, name.id)
-    if owner is None or not bindings:
-        return None
-    if len(bindings) == 1:
-        return bindings[0]
-    if not direct:
-        return None
-    defs = analysis.evaluator.flow.reaching(owner, name.id, position(name))
-    if defs and len(defs) == 1 and isinstance(defs[0], sc.Binding):
-        return defs[0]
-    return None
-
-
-def _is_returned_state(analysis, node):
-    """The layer call a model output is a returned state of; False for another output,
-    None when it cannot be told."""
-    if not isinstance(node, ast.Name):
-        return False
-    binding = _binding(analysis, node)
-    if binding is None:
-        return None
-    if binding.kind != "assign" or binding.value is None:
-        return None
-    value = binding.value
-    if binding.index is None or not isinstance(value, ast.Call):
-        return False
-    layer = analysis.value(value.func)
-    if isinstance(layer, LayerVal) and layer.return_state is True and not binding.starred:
-        return value if binding.index >= 1 else False
-    return False
-
-
-def _segments(x, count: int):
-    """[(expression, first input, number of inputs)] for the data given to ``count`` inputs:
-    a list written out, ``[a] + b`` (one part of unknown length), or one array."""
-    parts = []
-
-    def split(node):
-        if isinstance(node, (ast.List, ast.Tuple)):
-            for elt in node.elts:
-                if isinstance(elt, ast.Starred):
-                    parts.append((elt.value, None))
-                else:
-                    parts.append((elt, 1))
-            return True
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            return split(node.left) and split(node.right)
-        parts.append((node, None))
-        return True
-
-    if count == 1:
-        return [(x, 0, 1)]
-    split(x)
-    unknown = [i for i, (_, n) in enumerate(parts) if n is None]
-    known = sum(n for _, n in parts if n is not None)
-    if len(unknown) > 1 or known > count or (not unknown and known != count):
-        return None
-    out, first = [], 0
-    for node, n in parts:
-        n = count - known if n is None else n
-        if n == 0:
-            return None
-        out.append((node, first, n))
-        first += n
-    return out
 
 
 # -- the loop ------------------------------------------------------------------------------
