@@ -102,10 +102,9 @@ def parse(source: str) -> ast.Module:
 def analyse(source: str, tree: ast.Module = None, keras_version=None):
     """The rules' view of ``source``; ``keras_version`` is 2, 3, or None/"auto" to detect it."""
     from gru_lint.analysis.facts import FileAnalysis
-    from gru_lint.keras_version import resolve
 
     tree = tree if tree is not None else parse(source)
-    return FileAnalysis(source, tree, resolve(keras_version, tree, source))
+    return FileAnalysis(source, tree, keras_version)
 
 
 def check_source(source: str, path: str = "<string>", tree: ast.Module = None,

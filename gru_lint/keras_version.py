@@ -64,11 +64,15 @@ def _sets_legacy_keras(stmt: ast.stmt) -> bool:
 _KERAS2_WORDS = ("tf_keras", "python", "recurrent", "engine", LEGACY_KERAS_VARIABLE)
 
 
-def detect(tree: ast.Module, source: Optional[str] = None) -> int:
-    """2 or 3: the Keras the module's imports say it targets (see the module doc)."""
+def detect(tree: ast.Module, source: Optional[str] = None, statements=None) -> int:
+    """2 or 3: the Keras the module's imports say it targets (see the module doc).
+
+    ``statements``: the module's ``(statement, scope, block)`` list in source order, when
+    the scopes have already walked them (``scopes.ScopeBuilder.statements``)."""
     if source is not None and not any(word in source for word in _KERAS2_WORDS):
         return DEFAULT
-    for stmt in _statements(tree.body):
+    found = _statements(tree.body) if statements is None else (s for s, _, _ in statements)
+    for stmt in found:
         if isinstance(stmt, ast.Import):
             if any(_is_keras2_module(alias.name) for alias in stmt.names):
                 return 2
@@ -86,11 +90,12 @@ def detect(tree: ast.Module, source: Optional[str] = None) -> int:
     return DEFAULT
 
 
-def resolve(setting: Union[int, str, None], tree: ast.Module, source: Optional[str] = None) -> int:
+def resolve(setting: Union[int, str, None], tree: ast.Module, source: Optional[str] = None,
+            statements=None) -> int:
     """The version to check ``tree`` (parsed from ``source``, when given) against:
     ``setting`` (2, 3) or, for ``"auto"``/None, the guess."""
     if setting in (None, AUTO, ""):
-        return detect(tree, source)
+        return detect(tree, source, statements)
     version = int(setting)
     if version not in KERAS_VERSIONS:
         raise ValueError(f"unknown Keras version: {setting!r} (expected 2, 3 or auto)")

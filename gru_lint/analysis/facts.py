@@ -33,6 +33,7 @@ from gru_lint.analysis.states import plan_for
 from gru_lint.analysis.values import LayerVal, ModelVal, Value
 from gru_lint.diagnostics import Span
 from gru_lint.keras_facts import CALLABLE_WITH_STATE, KERAS_VERSIONS
+from gru_lint.keras_version import resolve
 
 # A statement can hold a site only if its text holds one of these.
 SITE_TOKENS = ("initial_state", "return_state", "stateful", "Sequential", ".add(", "GRU", "LSTM",
@@ -44,13 +45,15 @@ MODEL_METHODS = frozenset({"predict", "fit", "evaluate", "predict_on_batch", "tr
 
 
 class FileAnalysis:
-    def __init__(self, source: str, tree: ast.Module, keras_version: int = 3):
+    def __init__(self, source: str, tree: ast.Module, keras_version=3):
         self.source = source
         self.tree = tree
-        # The Keras the file is written for (``gru_lint.keras_version``), and its facts.
+        self.scopes = sc.build_scopes(tree, source)
+        # The Keras the file is written for (``gru_lint.keras_version``: 2, 3, or None/"auto"
+        # to decide from the imports, read off the statements the scopes listed), and its facts.
+        keras_version = resolve(keras_version, tree, source, self.scopes.statements)
         self.keras_version = keras_version
         self.keras = KERAS_VERSIONS[keras_version]
-        self.scopes = sc.build_scopes(tree, source)
         self.positions = SourceText(source)
         self.index = StatementIndex(source, self.positions.starts, self.scopes)
         self.evaluator = Evaluator(self.scopes, self.positions)
