@@ -112,15 +112,17 @@ class ScopeBuilder:
         self._block(module.body)
 
     # -- helpers ---------------------------------------------------------------
-    def _bind(self, name: str, binding: Binding):
+    def _bind(self, name: str, kind: str, node: ast.AST, value=None, qualname=None, index=None,
+              count=None, starred=False):
+        """Bind ``name`` where it is made: the current scope, or the one a ``global`` or
+        ``nonlocal`` names (the binding still runs in the current one)."""
         scope = self.current
         if name in scope.globals:
             scope = self.module_scope
         elif name in scope.nonlocals:
             scope = self._nonlocal_owner(name) or scope
         scope.bindings.setdefault(name, []).append(
-            Binding(binding.kind, binding.node, scope, binding.value, binding.qualname,
-                    binding.index, binding.count, binding.starred, self.current)
+            Binding(kind, node, scope, value, qualname, index, count, starred, self.current)
         )
 
     def _nonlocal_owner(self, name):
@@ -135,7 +137,7 @@ class ScopeBuilder:
                      index=None, count=None, starred=False, stmt=None):
         stmt = stmt or target
         if isinstance(target, ast.Name):
-            self._bind(target.id, Binding(kind, stmt, self.current, value, None, index, count, starred))
+            self._bind(target.id, kind, stmt, value, None, index, count, starred)
         elif isinstance(target, (ast.Tuple, ast.List)):
             n = len(target.elts)
             for i, elt in enumerate(target.elts):
@@ -191,22 +193,21 @@ class ScopeBuilder:
         for root in roots:
             for node in ast.walk(root):
                 if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
-                    self._bind(node.target.id, Binding("other", node, self.current))
+                    self._bind(node.target.id, "other", node)
 
     def _import(self, node: ast.Import):
         for alias in node.names:
             if alias.asname:
-                self._bind(alias.asname, Binding("import", node, self.current,
-                                                 qualname=canonical_module(alias.name)))
+                self._bind(alias.asname, "import", node, qualname=canonical_module(alias.name))
             else:
                 top = alias.name.split(".")[0]
-                self._bind(top, Binding("import", node, self.current, qualname=canonical_module(top)))
+                self._bind(top, "import", node, qualname=canonical_module(top))
 
     def _import_from(self, node: ast.ImportFrom):
         if node.level:  # relative import: the user's own module
             for alias in node.names:
                 if alias.name != "*":
-                    self._bind(alias.asname or alias.name, Binding("other", node, self.current))
+                    self._bind(alias.asname or alias.name, "other", node)
             return
         module = node.module or ""
         for alias in node.names:
@@ -214,9 +215,8 @@ class ScopeBuilder:
                 self.current.bindings.setdefault("*", []).append(
                     Binding("import", node, self.current, qualname=canonical_module(module)))
                 continue
-            self._bind(alias.asname or alias.name,
-                       Binding("import", node, self.current,
-                               qualname=canonical_module(f"{module}.{alias.name}")))
+            self._bind(alias.asname or alias.name, "import", node,
+                       qualname=canonical_module(f"{module}.{alias.name}"))
 
     def _assign(self, node: ast.Assign):
         for target in node.targets:
@@ -248,7 +248,7 @@ class ScopeBuilder:
         self._block(node.body)
         for handler in node.handlers:
             if handler.name:
-                self._bind(handler.name, Binding("other", handler, self.current))
+                self._bind(handler.name, "other", handler)
             self._block(handler.body)
         self._block(node.orelse)
         self._block(node.finalbody)
@@ -258,7 +258,7 @@ class ScopeBuilder:
             for child in ast.walk(case.pattern):
                 name = getattr(child, "name", None) or getattr(child, "rest", None)
                 if isinstance(name, str):
-                    self._bind(name, Binding("other", child, self.current))
+                    self._bind(name, "other", child)
             self._block(case.body)
 
     def _delete(self, node: ast.Delete):
@@ -285,7 +285,7 @@ class ScopeBuilder:
         self.current.nonlocals.update(node.names)
 
     def _function(self, node):
-        self._bind(node.name, Binding("def", node, self.current))
+        self._bind(node.name, "def", node)
         outer = self.current
         scope = Scope(node, outer)
         self.all_scopes.append(scope)
@@ -295,12 +295,12 @@ class ScopeBuilder:
             scope.self_name = params[0].arg
         self.current = scope
         for arg in params + [a for a in (node.args.vararg, node.args.kwarg) if a]:
-            self._bind(arg.arg, Binding("param", arg, scope))
+            self._bind(arg.arg, "param", arg)
         self._block(node.body)
         self.current = outer
 
     def _class(self, node: ast.ClassDef):
-        self._bind(node.name, Binding("class", node, self.current))
+        self._bind(node.name, "class", node)
         outer = self.current
         self.current = Scope(node, outer)
         self.all_scopes.append(self.current)
