@@ -47,6 +47,7 @@ from __future__ import annotations
 
 from gru_lint.analysis.decode import decode_steps
 from gru_lint.diagnostics import Diagnostic, Related
+from gru_lint.keras_facts import RECURRENT_NAME_PARTS
 from gru_lint.rules._base import Rule
 
 RULE = Rule(
@@ -54,6 +55,7 @@ RULE = Rule(
     name="state-not-carried",
     summary="A decoding loop gets new states back every step and feeds the same states again.",
     triggers=(b"return_state",),
+    requires=RECURRENT_NAME_PARTS,  # every step returns a recurrent layer's states
     effects=frozenset({"state_not_carried"}),
     fix_safety="none",
     doc=__doc__,
