@@ -220,12 +220,15 @@ class ExcludeMatcher:
         """For an entry met while walking: its own name, or its whole path."""
         return self.match_name(name) or self.match_path(path)
 
-    def match_explicit(self, path: str) -> bool:
-        """For a path given on the command line: any of its components, or the path."""
+    def match_explicit(self, path: str, absolute: Optional[str] = None) -> bool:
+        """For a path given on the command line: any of its components, or the path.
+
+        ``absolute``: where ``path`` (then relative to another folder than the current
+        one, as the language server's project root) really is."""
         parts = [p for p in os.path.normpath(path).split(os.sep) if p not in ("", ".", "..")]
         if any(self.match_name(p) for p in parts):
             return True
-        here = os.path.abspath(path)
+        here = absolute or os.path.abspath(path)
         while True:  # the path, or a directory it is in
             if self.match_path(here):
                 return True

@@ -199,13 +199,7 @@ def _decoded(step: Step, loop) -> bool:
     index = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)} \
         if isinstance(loop, ast.For) else set()
     tainted = _spread(loop, set(seeds), index)
-    for node in step.inputs:
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id in tainted:
-                return True
-            if _time_step(sub, index):
-                return True
-    return False
+    return any(_reads(node, tainted, index) for node in step.inputs)
 
 
 def _time_step(node, index) -> bool:

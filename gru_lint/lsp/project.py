@@ -118,16 +118,7 @@ def excluded(path: Optional[str], config) -> bool:
     here = os.path.abspath(path)
     root = os.path.abspath(config.root)
     shown = os.path.relpath(here, root) if _inside(here, root) else here
-    parts = [p for p in os.path.normpath(shown).split(os.sep) if p not in ("", ".", "..")]
-    if any(matcher.match_name(p) for p in parts):
-        return True
-    while True:
-        if matcher.match_path(here):
-            return True
-        parent = os.path.dirname(here)
-        if parent == here:
-            return False
-        here = parent
+    return matcher.match_explicit(shown, here)
 
 
 def _inside(path: str, root: str) -> bool:
