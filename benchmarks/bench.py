@@ -70,6 +70,7 @@ if os.environ.get(_WITHOUT_GRU_ENV) == "1" and __name__ in ("__main__", "__mp_ma
 
 import argparse  # noqa: E402
 import importlib.util  # noqa: E402
+import re  # noqa: E402
 import subprocess  # noqa: E402
 import sysconfig  # noqa: E402
 import tempfile  # noqa: E402
@@ -90,6 +91,23 @@ CORPORA = ("stdlib", "keras", "single")
 TOOLS = ("gru-cold", "gru-cached", "ruff", "flake8", "flake8+gru")
 OK_CODES = (0, 1)
 _CRASH_MARKERS = ("Traceback (most recent call last)", "No module named")
+# gru-lint's one-line error for a file it cannot read, decode or parse, and its summary lines
+_FILE_ERROR = re.compile(r"^\S.*\.(?:py|pyi|ipynb): error: .+$")
+_SUMMARY = re.compile(r"^(No findings|Found \d+|\d+ errors?\.|\d+ files?)")
+
+
+def _unreadable_files(stderr: str) -> int:
+    """How many files a gru-lint run that exited 2 could not read; 0 when it failed otherwise.
+
+    Exit 2 with nothing but one-line per-file errors is gru-lint's answer to bad input in the
+    corpus (the standard library's tests hold files in broken encodings on purpose), not a
+    failure of the run.
+    """
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if _FILE_ERROR.match(line)]
+    if not errors or any(not (_FILE_ERROR.match(l) or _SUMMARY.match(l)) for l in lines):
+        return 0
+    return len(errors)
 
 
 # ---------------------------------------------------------------------------- runs
@@ -101,6 +119,7 @@ class Timing:
     runs: List[float] = field(default_factory=list)
     cpu_best: Optional[float] = None  # user+sys seconds of the process tree, in the least costly run
     error: Optional[str] = None  # set when a run exited with a code other than 0/1 or crashed
+    unreadable: int = 0  # files gru-lint reported as unreadable (exit 2, as for any bad input)
     stdout_lines: int = 0
     skipped: Optional[str] = None
 
@@ -156,6 +175,8 @@ def measure(cmd, env, cwd, repeat: int, warmup: int, timeout: Optional[float]) -
         problem = None
         if code is None:
             problem = f"timed out after {timeout}s"
+        elif code == 2 and _unreadable_files(stderr):
+            timing.unreadable = _unreadable_files(stderr)
         elif code not in OK_CODES:
             problem = f"exit {code}: {_tail(stderr)}"
         elif any(marker in stderr for marker in _CRASH_MARKERS):
@@ -277,8 +298,8 @@ def _prime_page_cache(files: Sequence[Path]) -> None:
 
 TARGETS = {
     # (corpus, ratio column): (limit, label)
-    ("stdlib", "cold/ruff"): (1.0, "<=1x"),
-    ("keras", "cold/ruff"): (3.0, "<=3x, stretch 1x"),
+    ("stdlib", "cold/ruff"): (0.3, "<=0.3x"),
+    ("keras", "cold/ruff"): (1.0, "<=1x"),
     ("stdlib", "cached/ruff"): (0.5, "well under 1x, i.e. <=0.5x"),
     ("keras", "cached/ruff"): (0.5, "well under 1x, i.e. <=0.5x"),
     ("single", "gru/flake8"): (1.0, "<=1x"),
@@ -317,8 +338,6 @@ def _target_cell(corpus: str, column: str, value: Optional[float], is_percent: b
     if value is None:
         return f"{shown} (target {label})"
     verdict = "met" if (value < limit if is_percent else value <= limit) else "MISSED"
-    if column == "cold/ruff" and corpus == "keras" and value <= 1.0:
-        verdict = "met, incl. stretch"
     return f"{shown} (target {label}: {verdict})"
 
 
@@ -485,7 +504,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             if timing.error:
                 problems.append(f"- {name} / {tool}: {timing.error}")
         if row["gru-cold"].best is not None:
-            findings.append(f"- {name}: gru-lint printed {row['gru-cold'].stdout_lines} line(s)")
+            line = f"- {name}: gru-lint printed {row['gru-cold'].stdout_lines} line(s)"
+            if row["gru-cold"].unreadable:
+                line += f"; {row['gru-cold'].unreadable} file(s) it cannot read were reported (exit 2)"
+            findings.append(line)
     if problems:
         print("\nProblems ((!) in the table: a run exited with a code other than 0/1, or crashed):")
         print("\n".join(problems))
