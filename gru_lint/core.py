@@ -45,8 +45,9 @@ def might_matter(source: Union[str, bytes]) -> bool:
         return False
     # Plain substring searches first (each a fast scan in C, each token once); the regular
     # expression, which also checks whole names, only runs on the few files that pass.
-    triggers, rules = _screens(kind)
-    present = {t for t in triggers if t in source}
+    scans, rules = _screens(kind)
+    present = set()
+    _scan(scans, source, present)
     if not present:
         return False
     found = {}
@@ -60,16 +61,49 @@ def might_matter(source: Union[str, bytes]) -> bool:
     return False
 
 
+# Substrings shared by several triggers, scanned first: a file without ``state`` holds none
+# of ``initial_state``, ``return_state``, ``reset_states``, ``stateful=`` (most files).
+_GUARDS = (b"state", b"LSTM")
+
+
+def _scan(scans, source, present) -> None:
+    """Add to ``present`` the triggers of the scan tree ``scans`` that ``source`` holds.
+
+    A token's children contain it, so they are searched only where it was found.
+    """
+    for token, is_trigger, children in scans:
+        if token in source:
+            if is_trigger:
+                present.add(token)
+            if children:
+                _scan(children, source, present)
+
+
+def _scan_tree(triggers, guards=_GUARDS):
+    """Triggers and guards as a forest: each under the longest other one it contains."""
+    tokens = sorted(set(triggers) | set(guards), key=len)
+    children = {t: [] for t in tokens}
+    roots = []
+    for i, token in enumerate(tokens):
+        parents = [p for p in tokens[:i] if p in token and p != token]
+        (children[max(parents, key=len)] if parents else roots).append(token)
+
+    def node(token):
+        return (token, token in triggers, tuple(node(c) for c in children[token]))
+
+    return tuple(node(t) for t in roots)
+
+
 @functools.lru_cache(maxsize=None)
 def _screens(kind):
-    """Every trigger once, and per rule its triggers (a set) and required names."""
+    """The triggers' scan tree, and per rule its triggers (a set) and required names."""
     from gru_lint.rules import RULES, TRIGGERS
 
     def cast(token: bytes):
         return token if kind is bytes else token.decode()
 
     rules = {(frozenset(map(cast, r.triggers)), tuple(map(cast, r.requires))) for r in RULES.values()}
-    return tuple(map(cast, TRIGGERS)), tuple(sorted(rules, key=repr))
+    return _scan_tree(frozenset(map(cast, TRIGGERS)), tuple(map(cast, _GUARDS))), tuple(sorted(rules, key=repr))
 
 
 @functools.lru_cache(maxsize=None)

@@ -18,9 +18,9 @@ Matching is case-sensitive.
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
-__all__ = ["PathPattern", "compile_segment", "segment_matches"]
+__all__ = ["PathPattern", "compile_segment", "segment_matcher", "segment_matches"]
 
 class _Wild:
     __slots__ = ("name",)
@@ -136,6 +136,25 @@ def segment_matches(tokens: Sequence[Token], name: str) -> bool:
     return p == np_
 
 
+def segment_matcher(tokens: Sequence[Token]) -> Callable[[str], bool]:
+    """``segment_matches`` bound to ``tokens``, with the common shapes as one string test.
+
+    Most patterns are a plain name (``.git``, ``node_modules``), ``*.ext`` or ``prefix*``;
+    discovery tests every directory and file name against every pattern, so these are a
+    single comparison instead of the character-by-character glob.
+    """
+    literal = [t for t in tokens if isinstance(t, str)]
+    if len(literal) == len(tokens):
+        return "".join(tokens).__eq__
+    if len(literal) == len(tokens) - 1:
+        text = "".join(literal)
+        if tokens[0] is _STAR:
+            return lambda name: name.endswith(text)
+        if tokens[-1] is _STAR:
+            return lambda name: name.startswith(text)
+    return lambda name: segment_matches(tokens, name)
+
+
 _DSTAR = None  # a ``**`` segment: any number of path segments
 
 
@@ -148,27 +167,27 @@ class PathPattern:
 
     def __init__(self, pattern: str, anchored: bool):
         self.anchored = anchored
-        segments: List[Optional[Tuple[Token, ...]]] = []
+        segments: List[Optional[Callable[[str], bool]]] = []  # None is a ``**`` segment
         parts = pattern.split("/") if anchored else [pattern.replace("/", "")]
         if not anchored:  # a bare "**" is "*" here: any name
-            self.segments = (compile_segment(parts[0]),)
+            self.segments = (segment_matcher(compile_segment(parts[0])),)
             return
         for index, seg in enumerate(parts):
             if seg == "**":
                 if index == len(parts) - 1:
                     # A trailing "/**" matches everything inside, not the directory itself.
-                    segments.append((_STAR,))
+                    segments.append(segment_matcher((_STAR,)))
                 if not segments or segments[-1] is not _DSTAR:
                     segments.append(_DSTAR)
             else:
-                segments.append(compile_segment(seg))
+                segments.append(segment_matcher(compile_segment(seg)))
         self.segments = tuple(segments)
 
     def match(self, rel: str) -> Optional[bool]:
         parts = rel.split("/")
         if not self.anchored:  # no slash in the pattern: the name at any depth
-            (tokens,) = self.segments
-            return True if segment_matches(tokens, parts[-1]) else None
+            (matches,) = self.segments
+            return True if matches(parts[-1]) else None
         return True if self._match_parts(parts) else None
 
     def _closure(self, states):
@@ -195,7 +214,7 @@ class PathPattern:
                 seg = segs[i]
                 if seg is _DSTAR:
                     nxt.add(i)
-                elif segment_matches(seg, part):
+                elif seg(part):
                     nxt.add(i + 1)
             if not nxt:
                 return False

@@ -73,3 +73,19 @@ def test_files_the_prefilter_rejects_have_no_findings():
 def test_whole_word_triggers(text, expected):
     assert might_matter(text) is expected
     assert might_matter(text.encode()) is expected
+
+
+def test_the_scan_tree_finds_exactly_the_triggers_a_plain_search_finds():
+    """Guards and nesting only skip searches whose answer is already known to be no."""
+    import itertools
+
+    from gru_lint.core import _scan, _screens
+    from gru_lint.rules import TRIGGERS
+
+    scans, _ = _screens(bytes)
+    pieces = list(TRIGGERS) + [b"state", b"LSTM", b"stat", b"_initial", b"GRU", b" "]
+    for a, b in itertools.product(pieces, repeat=2):
+        source = b"keras " + a + b
+        found = set()
+        _scan(scans, source, found)
+        assert found == {t for t in TRIGGERS if t in source}, source
