@@ -35,6 +35,7 @@ from gru_lint.analysis.summaries import Summaries
 from gru_lint.analysis.values import (
     UNKNOWN,
     Array,
+    DictVal,
     LayerVal,
     Num,
     Opaque,
@@ -156,6 +157,16 @@ class Evaluator(Construction, Iteration, ArrayFunctions, LayerAttributes, Summar
                 nodes.append(elt)
         return Seq(tuple(items), kind, node, tuple(nodes))
 
+    def _eval_Dict(self, node: ast.Dict) -> Value:
+        """A dict with constant keys, each once; ``**other`` or a computed key: unknown."""
+        keys = []
+        for key in node.keys:
+            if not isinstance(key, ast.Constant) or not isinstance(key.value, (str, int)) \
+                    or isinstance(key.value, bool) or key.value in keys:
+                return UNKNOWN
+            keys.append(key.value)
+        return DictVal(tuple(keys), tuple(self.value(v) for v in node.values))
+
     def _eval_Attribute(self, node: ast.Attribute) -> Value:
         if isinstance(node.value, ast.Name):
             attr = self._self_attribute(node)
@@ -200,6 +211,8 @@ class Evaluator(Construction, Iteration, ArrayFunctions, LayerAttributes, Summar
         index = node.slice
         if isinstance(base, Seq):
             return _index_seq(base, self._index_value(index))
+        if isinstance(base, DictVal):
+            return _dict_item(base, self.value(index))
         if isinstance(base, ShapeOf):
             return self._index_shape(base, self._index_value(index))
         if isinstance(base, Array):
@@ -313,6 +326,8 @@ class Evaluator(Construction, Iteration, ArrayFunctions, LayerAttributes, Summar
             return self.call_instance_method(base, func.attr, node)
         if isinstance(base, LayerVal):
             return self.layer_method(base, func.attr, node)
+        if isinstance(base, DictVal):
+            return _dict_get(self, base, func.attr, node)
         if not isinstance(base, Array):
             return UNKNOWN
         if func.attr in SHAPE_PRESERVING_METHODS:
@@ -436,3 +451,27 @@ def _arith(op: ast.operator, left: Value, right: Value, text: str) -> Value:
         ka, kb = kb, ka
     return Sym(f"({ka}{sym}{kb})", text)
 
+
+def _dict_item(base: DictVal, key: Value) -> Value:
+    """``config["units"]``; a missing key raises at run time: nothing to say about it here."""
+    if isinstance(key, (Str, Num)) and isinstance(key.value, (str, int)) \
+            and not isinstance(key.value, bool):
+        found = base.get(key.value)
+        if found is not None:
+            return found
+    return UNKNOWN
+
+
+def _dict_get(ev, base: DictVal, method: str, node: ast.Call) -> Value:
+    """``config.get("units", 64)``: the item, or the default when the key is absent."""
+    if method != "get" or node.keywords or not 1 <= len(node.args) <= 2 \
+            or any(isinstance(a, ast.Starred) for a in node.args):
+        return UNKNOWN
+    key = ev.value(node.args[0])
+    if not (isinstance(key, (Str, Num)) and isinstance(key.value, (str, int))
+            and not isinstance(key.value, bool)):
+        return UNKNOWN
+    found = base.get(key.value)
+    if found is not None:
+        return found
+    return ev.value(node.args[1]) if len(node.args) == 2 else Num(None)

@@ -29,7 +29,7 @@ from gru_lint.analysis.flow import Carried, Loop
 from gru_lint.analysis.summaries import Frame, detach
 from dataclasses import replace
 
-from gru_lint.analysis.values import UNKNOWN, Array, LayerVal, Num, Opaque, Seq, Value
+from gru_lint.analysis.values import UNKNOWN, Array, DictVal, LayerVal, Num, Opaque, Seq, Value
 
 MAX_ITEMS = 32  # items of one comprehension or loop evaluated one by one
 MAX_UNROLLED = 512  # item evaluations per file, all loops and comprehensions together
@@ -185,6 +185,8 @@ class Iteration:
     def builtin_call(self, node: ast.Call) -> Optional[Value]:
         """``tuple(...)``, ``list(...)``, ``len(...)`` of what iteration knows; None: not one."""
         name = self._builtin(node.func)
+        if name == "dict":
+            return self._dict_call(node)
         if name not in ("tuple", "list", "len"):
             return None
         if node.keywords or len(node.args) > 1 or any(isinstance(a, ast.Starred) for a in node.args):
@@ -206,6 +208,13 @@ class Iteration:
             return UNKNOWN  # the rows of an array: not followed
         items = self.iteration_items(arg, MAX_REPEATS)
         return Seq(tuple(items), name) if items is not None else UNKNOWN
+
+    def _dict_call(self, node: ast.Call) -> Value:
+        """``dict(units=64, batch=8)``: keywords only, each once (Python enforces that)."""
+        if node.args or any(k.arg is None for k in node.keywords):
+            return UNKNOWN
+        return DictVal(tuple(k.arg for k in node.keywords),
+                       tuple(self.value(k.value) for k in node.keywords))
 
     # -- for loops --------------------------------------------------------------------------
     def loop_value(self, loop: Loop, name: str) -> Value:

@@ -19,7 +19,7 @@ from typing import Dict, List
 
 from gru_lint.analysis import scopes as sc
 from gru_lint.analysis.flow import Change, position
-from gru_lint.analysis.values import LayerVal, ModelVal, OtherLayer, Ref, Seq, UserDefined
+from gru_lint.analysis.values import DictVal, LayerVal, ModelVal, OtherLayer, Ref, Seq, UserDefined
 
 # Calls that do not change a list handed to them.
 SAFE_BUILTINS = frozenset({
@@ -29,13 +29,16 @@ SAFE_BUILTINS = frozenset({
 })
 SAFE_LIBRARIES = frozenset({"numpy", "tensorflow", "keras", "jax", "torch", "math"})
 READ_METHODS = frozenset({"count", "index", "copy"})
+# A dict's reads that hand out an item: safe while no item is itself mutable.
+ITEM_READS = frozenset({"get", "keys", "values", "items"})
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def has_lists(value) -> bool:
-    """Whether a sequence holds a (mutable) list anywhere inside."""
-    return isinstance(value, Seq) and any(
-        isinstance(v, Seq) and (v.kind == "list" or has_lists(v)) for v in value.items)
+    """Whether a sequence (or dict) holds a mutable list or dict anywhere inside."""
+    return isinstance(value, (Seq, DictVal)) and any(
+        isinstance(v, DictVal) or (isinstance(v, Seq) and (v.kind == "list" or has_lists(v)))
+        or has_lists(v) for v in value.items)
 
 
 def list_is_stable(ev, owner: sc.Scope, name: str, pos, direct: bool, nested: bool) -> bool:
@@ -92,7 +95,9 @@ def _roots(stmt):
     return list(sc.header_expressions(stmt))
 
 
-def _no_unsafe_mention(ev, owner: sc.Scope, name: str, nested: bool) -> bool:
+def _no_unsafe_mention(ev, owner: sc.Scope, name: str, nested: bool, readonly: bool = False) -> bool:
+    """``readonly``: even the changes ``flow`` models are unsafe (a helper's parameter,
+    whose changes the caller's flow does not see)."""
     source = ev.source
     node = owner.node
     lo = getattr(node, "lineno", 1)
@@ -109,12 +114,12 @@ def _no_unsafe_mention(ev, owner: sc.Scope, name: str, nested: bool) -> bool:
             if id(stmt) in seen:
                 continue
             seen.add(id(stmt))
-            if not _stmt_is_safe(ev, stmt, scope, owner, name, nested):
+            if not _stmt_is_safe(ev, stmt, scope, owner, name, nested, readonly):
                 return False
     return True
 
 
-def _stmt_is_safe(ev, stmt, scope, owner, name, nested) -> bool:
+def _stmt_is_safe(ev, stmt, scope, owner, name, nested, readonly=False) -> bool:
     roots = _roots(stmt)
     parents = {}
     loads = []
@@ -135,13 +140,15 @@ def _stmt_is_safe(ev, stmt, scope, owner, name, nested) -> bool:
         if found is not owner:
             continue
         if isinstance(node.ctx, ast.Store) or isinstance(node.ctx, ast.Del):
+            if readonly and isinstance(stmt, ast.AugAssign) and stmt.target is node:
+                return False  # ``cfg |= {...}``, ``sizes += [8]``: in place
             continue  # a binding: flow follows it
-        if not _safe_load(ev, node, parents, stmt, nested):
+        if not _safe_load(ev, node, parents, stmt, nested, readonly):
             return False
     return True
 
 
-def _safe_load(ev, node, parents, stmt, nested) -> bool:
+def _safe_load(ev, node, parents, stmt, nested, readonly=False) -> bool:
     parent = parents.get(id(node))
     while nested and isinstance(parent, ast.Subscript) and parent.value is node and isinstance(
             parent.ctx, ast.Load) and parents.get(id(parent)) is not None \
@@ -152,33 +159,75 @@ def _safe_load(ev, node, parents, stmt, nested) -> bool:
         if isinstance(stmt, (ast.For, ast.AsyncFor)):
             return not nested
         return isinstance(stmt, (ast.If, ast.While, ast.Assert))
-    if isinstance(parent, (ast.Expr, ast.Return, ast.Compare, ast.FormattedValue, ast.Assert)):
+    if isinstance(parent, ast.Return):
+        return not readonly  # a helper handing its parameter back: the caller gets an alias
+    if isinstance(parent, (ast.Expr, ast.Compare, ast.FormattedValue, ast.Assert)):
         return True
     if isinstance(parent, ast.Attribute) and parent.value is node:
-        if parent.attr in READ_METHODS:
+        if parent.attr in READ_METHODS or (not nested and parent.attr in ITEM_READS):
             return True
         if parent.attr in sc.MUTATORS:
             call = parents.get(id(parent))
-            return isinstance(stmt, ast.Expr) and call is stmt.value  # modelled by flow
+            return not readonly and isinstance(stmt, ast.Expr) and call is stmt.value  # modelled by flow
         return isinstance(parent.ctx, ast.Store)
     if not nested:
         # Items, copies and loops hand out the items, which are not lists.
         if isinstance(parent, ast.Subscript) and parent.value is node:
-            return not isinstance(parent.ctx, ast.Load) or not _item_changed(parent, parents)
+            if not isinstance(parent.ctx, ast.Load):
+                return not readonly
+            return not _item_changed(parent, parents)
         if isinstance(parent, (ast.BinOp, ast.comprehension, ast.Starred)):
             return True
     if isinstance(parent, ast.Subscript) and parent.value is node and not isinstance(
             parent.ctx, ast.Load):
-        return True  # ``states[0] = h``: a change flow follows
+        return not readonly  # ``states[0] = h``: a change flow follows
+    argument = node  # the argument the call gets, when it is the name itself
     if isinstance(parent, ast.keyword):
+        argument = parent
         parent = parents.get(id(parent))
     while isinstance(parent, (ast.List, ast.Tuple, ast.Starred)):
+        argument = None
         parent = parents.get(id(parent))
         if isinstance(parent, ast.keyword):
             parent = parents.get(id(parent))
     if isinstance(parent, ast.Call) and parent.func is not node:
-        return _safe_callee(ev, parent.func)
+        return _safe_callee(ev, parent.func) or _reading_helper(ev, parent, argument, nested)
     return False
+
+
+def _reading_helper(ev, call: ast.Call, argument, nested: bool) -> bool:
+    """A function of the file that only reads the parameter the list or dict is bound to.
+
+    ``build(config)`` with ``def build(cfg): ... cfg["units"] ...``: its parameter is
+    judged by the same rules as the name itself, in the function's own scope. Not for
+    methods or classes (``self.cfg = cfg`` keeps it), ``*args``/``**kwargs``, nor a
+    function that calls itself.
+    """
+    if argument is None:
+        return False
+    callee = ev.value(call.func)
+    func = callee.node if isinstance(callee, UserDefined) else None
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or func.decorator_list:
+        return False
+    scope = ev.scopes.scope_by_node.get(id(func))
+    if scope is None or scope.parent is None or scope.parent.is_class:
+        return False
+    spec = func.args
+    positional = spec.posonlyargs + spec.args
+    if isinstance(argument, ast.keyword):
+        names = {p.arg for p in spec.args + spec.kwonlyargs}
+        param = argument.arg if argument.arg in names else None
+    else:
+        index = next((i for i, a in enumerate(call.args) if a is argument), None)
+        param = positional[index].arg if index is not None and index < len(positional) else None
+    if param is None:
+        return False
+    memo = ev.__dict__.setdefault("_reading_memo", {})
+    key = (id(func), param, nested)
+    if key not in memo:
+        memo[key] = False  # while it is being judged (recursion): not proven
+        memo[key] = _no_unsafe_mention(ev, scope, param, nested, readonly=True)
+    return memo[key]
 
 
 def _item_changed(subscript, parents) -> bool:

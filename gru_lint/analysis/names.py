@@ -19,6 +19,7 @@ from gru_lint.analysis.mutable import has_lists, list_is_stable
 from gru_lint.analysis.values import (
     UNKNOWN,
     Array,
+    DictVal,
     Instance,
     LayerVal,
     ModelVal,
@@ -60,7 +61,8 @@ class NameResolver:
         if not defs:
             return UNKNOWN
         value = self._defs_value(defs, name)
-        if isinstance(value, Seq) and (value.kind == "list" or has_lists(value)):
+        if isinstance(value, DictVal) or (
+                isinstance(value, Seq) and (value.kind == "list" or has_lists(value))):
             if not list_is_stable(self, owner, name, position(node), direct, has_lists(value)):
                 return UNKNOWN
         return value
@@ -270,7 +272,7 @@ class NameResolver:
         return UNKNOWN
 
 
-_NEVER_NONE = (Num, Str, Seq, Array, LayerVal, OtherLayer, ModelVal, Instance, UserDefined)
+_NEVER_NONE = (Num, Str, Seq, DictVal, Array, LayerVal, OtherLayer, ModelVal, Instance, UserDefined)
 
 
 def _list(items) -> Seq:

@@ -79,6 +79,20 @@ class Seq(Value):
 
 
 @dataclass(frozen=True)
+class DictVal(Value):
+    """A dict literal with constant keys (``{"units": 64}``, ``dict(units=64)``): a config."""
+
+    keys: Tuple[object, ...]
+    items: Tuple[Value, ...]
+
+    def get(self, key) -> Optional[Value]:
+        for k, v in zip(self.keys, self.items):
+            if k == key and type(k) is type(key):
+                return v
+        return None
+
+
+@dataclass(frozen=True)
 class Array(Value):
     """A NumPy array or a tensor of known rank (``shape``) or unknown rank (``shape is None``).
 
