@@ -32,6 +32,7 @@ from gru_lint.analysis.layerattrs import LayerAttributes
 from gru_lint.analysis.names import NameResolver
 from gru_lint.analysis.source import SourceText
 from gru_lint.analysis.summaries import Summaries
+from gru_lint.analysis.records import Record, Records
 from gru_lint.analysis.values import (
     UNKNOWN,
     Array,
@@ -67,7 +68,8 @@ _EXPAND = frozenset({"tensorflow.expand_dims", "numpy.expand_dims", "keras.ops.e
 _NP_ARRAY = frozenset({"numpy.array", "tensorflow.constant"})
 
 
-class Evaluator(Construction, Iteration, ArrayFunctions, LayerAttributes, Summaries, NameResolver):
+class Evaluator(Construction, Iteration, ArrayFunctions, LayerAttributes, Summaries, Records,
+                NameResolver):
     def __init__(self, scopes: sc.ScopeBuilder, source: SourceText, flow: Optional[Flow] = None):
         self.scopes = scopes
         self.source = source
@@ -175,6 +177,10 @@ class Evaluator(Construction, Iteration, ArrayFunctions, LayerAttributes, Summar
         base = self.value(node.value)
         if isinstance(base, Instance):
             return self.instance_attr(base, node.attr)
+        if isinstance(base, Record):
+            return self.record_attr(base, node.attr)
+        if isinstance(base, UserDefined) and isinstance(base.node, ast.ClassDef):
+            return self.class_attr(base.node, node.attr)
         if isinstance(base, Ref):
             return Ref(sc.canonical_module(f"{base.qualname}.{node.attr}"))
         if isinstance(base, Array) and node.attr == "shape":
@@ -344,6 +350,9 @@ class Evaluator(Construction, Iteration, ArrayFunctions, LayerAttributes, Summar
         name = layer_class(qualname)
         if name is not None:
             return self._build_layer(name, node)
+        made = self.namespace(qualname, node)
+        if made is not None:
+            return made
         if qualname in ARRAY_CONSTRUCTORS:
             return self._construct_array(qualname, node)
         if qualname in INPUT_NAMES:

@@ -35,7 +35,7 @@ MAX_ITEMS = 32  # items of one comprehension or loop evaluated one by one
 MAX_UNROLLED = 512  # item evaluations per file, all loops and comprehensions together
 MAX_REPEATS = 100_000  # ``[[0.0] * u for _ in range(b)]``: copies of one value
 _LOCAL = (ast.For, ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)
-_SEQUENCE_BUILTINS = frozenset({"tuple", "list", "len", "range", "zip", "enumerate", "reversed"})
+_SEQUENCE_BUILTINS = frozenset({"tuple", "list", "len", "range", "zip", "enumerate", "reversed", "dict"})
 
 
 def is_local(frame: Optional[Frame]) -> bool:

@@ -19,6 +19,7 @@ from typing import Dict, List
 
 from gru_lint.analysis import scopes as sc
 from gru_lint.analysis.flow import Change, position
+from gru_lint.analysis.records import Record
 from gru_lint.analysis.values import DictVal, LayerVal, ModelVal, OtherLayer, Ref, Seq, UserDefined
 
 # Calls that do not change a list handed to them.
@@ -36,8 +37,10 @@ _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 def has_lists(value) -> bool:
     """Whether a sequence (or dict) holds a mutable list or dict anywhere inside."""
+    if isinstance(value, Record):
+        return any(has_lists(Seq((v,))) for _, v in value.fields)
     return isinstance(value, (Seq, DictVal)) and any(
-        isinstance(v, DictVal) or (isinstance(v, Seq) and (v.kind == "list" or has_lists(v)))
+        isinstance(v, (DictVal, Record)) or (isinstance(v, Seq) and (v.kind == "list" or has_lists(v)))
         or has_lists(v) for v in value.items)
 
 
@@ -169,7 +172,12 @@ def _safe_load(ev, node, parents, stmt, nested, readonly=False) -> bool:
         if parent.attr in sc.MUTATORS:
             call = parents.get(id(parent))
             return not readonly and isinstance(stmt, ast.Expr) and call is stmt.value  # modelled by flow
-        return isinstance(parent.ctx, ast.Store)
+        if isinstance(parent.ctx, ast.Load):
+            # ``cfg.units`` read (not a method called): hands out a field, not the object.
+            above = parents.get(id(parent))
+            called = isinstance(above, ast.Call) and above.func is parent
+            return not nested and not called and not parent.attr.startswith("__")
+        return not readonly  # ``cfg.units = 8``: a change flow follows (a list has no such field)
     if not nested:
         # Items, copies and loops hand out the items, which are not lists.
         if isinstance(parent, ast.Subscript) and parent.value is node:

@@ -16,6 +16,7 @@ from typing import Optional
 from gru_lint.analysis import scopes as sc
 from gru_lint.analysis.flow import Carried, Change, Loop, position
 from gru_lint.analysis.mutable import has_lists, list_is_stable
+from gru_lint.analysis.records import Record
 from gru_lint.analysis.values import (
     UNKNOWN,
     Array,
@@ -61,7 +62,7 @@ class NameResolver:
         if not defs:
             return UNKNOWN
         value = self._defs_value(defs, name)
-        if isinstance(value, DictVal) or (
+        if isinstance(value, (DictVal, Record)) or (
                 isinstance(value, Seq) and (value.kind == "list" or has_lists(value))):
             if not list_is_stable(self, owner, name, position(node), direct, has_lists(value)):
                 return UNKNOWN
@@ -272,7 +273,7 @@ class NameResolver:
         return UNKNOWN
 
 
-_NEVER_NONE = (Num, Str, Seq, DictVal, Array, LayerVal, OtherLayer, ModelVal, Instance, UserDefined)
+_NEVER_NONE = (Num, Str, Seq, DictVal, Record, Array, LayerVal, OtherLayer, ModelVal, Instance, UserDefined)
 
 
 def _list(items) -> Seq:

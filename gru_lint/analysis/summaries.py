@@ -225,6 +225,9 @@ class Summaries:
 
     # -- classes -------------------------------------------------------------------------
     def instantiate(self, cls: ast.ClassDef, call: ast.Call) -> Value:
+        made = self.dataclass_instance(cls, call)
+        if made is not None:
+            return made
         keras = self.keras_class(cls)
         if keras is None:
             return UNKNOWN  # a base of unknown kind may set attributes or define methods
