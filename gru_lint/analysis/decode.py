@@ -52,6 +52,37 @@ def decode_steps(analysis) -> List[NotCarried]:
 
 
 # -- the loop ------------------------------------------------------------------------------
+def rebound_for_next_step(analysis, stmt, scope, name: str):
+    """``(loop, assignment)`` when ``stmt`` stands straight in a loop that runs more than once
+    and whose body, after ``stmt``, re-binds ``name`` by one plain ``name = ...`` standing
+    straight in it, the loop's only write of ``name``: every iteration after the first reads
+    that assignment's value. No ``continue`` may skip it; None otherwise."""
+    loop = _enclosing_loop(scope.node, stmt)
+    if loop is None or _runs_once(analysis, loop) or isinstance(loop, ast.For) and any(
+            isinstance(n, ast.Name) and n.id == name for n in ast.walk(loop.target)):
+        return None
+    found = []
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Continue) or isinstance(node, (ast.Global, ast.Nonlocal)):
+            return None
+        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load):
+            found.append(node)
+        elif isinstance(node, _DEFS) and node is not loop:
+            return None  # a nested function or class: not followed
+    if len(found) != 1:
+        return None
+    body = loop.body
+    assign = next((s for s in body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                   and s.targets[0] is found[0]), None)
+    if assign is None or not any(s.lineno <= stmt.lineno and stmt.end_lineno <= s.end_lineno
+                                 for s in body[:body.index(assign)]):
+        return None
+    owner, bindings, _direct = sc.resolve(scope, name)
+    if owner is not scope or not bindings or analysis.evaluator.flow.changed_anywhere(owner, name):
+        return None
+    return loop, assign
+
+
 def _enclosing_loop(root, stmt):
     """The innermost loop whose body holds ``stmt`` straight (through ``with`` blocks only)."""
     path = _path(getattr(root, "body", []), stmt)

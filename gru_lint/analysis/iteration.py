@@ -2,7 +2,7 @@
 
 An iterable is *exact* when its items are known one by one: ``range(n)`` with
 integer arguments, a list or tuple whose value is known (a literal, a known list
-of cells or widths), and ``zip``/``enumerate``/``reversed`` of exact iterables.
+of cells or widths), a string constant (its characters), and ``zip``/``enumerate``/``reversed`` of exact iterables.
 Over an exact iterable of at most ``MAX_ITEMS`` items,
 
 - a list comprehension (and ``tuple(...)``/``list(...)`` of a generator) is
@@ -29,7 +29,7 @@ from gru_lint.analysis.flow import Carried, Loop
 from gru_lint.analysis.summaries import Frame, detach
 from dataclasses import replace
 
-from gru_lint.analysis.values import UNKNOWN, Array, DictVal, LayerVal, Num, Opaque, Seq, Value
+from gru_lint.analysis.values import UNKNOWN, Array, DictVal, LayerVal, Num, Opaque, Seq, Str, Value
 
 MAX_ITEMS = 32  # items of one comprehension or loop evaluated one by one
 MAX_UNROLLED = 512  # item evaluations per file, all loops and comprehensions together
@@ -119,6 +119,8 @@ class Iteration:
             value = self.value(node)
         if isinstance(value, Seq) and len(value.items) <= limit:
             return list(value.items)
+        if isinstance(value, Str) and len(value.value) <= limit:
+            return [Str(c) for c in value.value]  # ``for k in "hc"``: its characters
         return None
 
     def _range(self, node: ast.Call) -> Optional[range]:

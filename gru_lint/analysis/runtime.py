@@ -265,21 +265,56 @@ def produced_by(analysis, node: ast.AST, targets, through=None) -> "ast.Call | N
 
 
 def input_ctors(analysis, node: ast.AST):
-    """The ``keras.Input(...)`` calls a model's ``inputs=`` lists; None if any is not one."""
+    """The ``keras.Input(...)`` calls a model's ``inputs=`` lists, one per input; None if any
+    is not one. The list may be written out, a name bound to one, ``[tokens] + states_in``
+    (lists the evaluator knows are concatenated), or hold a comprehension of Inputs
+    (``[keras.Input(shape=(u,)) for _ in range(2)]``), which stands, once per item it
+    makes, for all of them: those inputs are told apart only by their places."""
     from gru_lint.analysis.dtypes import resolve
     from gru_lint.keras_facts import INPUT_NAMES
 
-    node = resolve(analysis, node)
-    items = node.elts if isinstance(node, (ast.List, ast.Tuple)) else [node]
+    items = input_items(analysis, node)
+    if items is None:
+        return None
     out = []
     for item in items:
-        if isinstance(item, ast.Starred):
-            return None
         ctor = resolve(analysis, item)
+        if isinstance(ctor, ast.ListComp):
+            out.append(ctor)  # checked by ``input_items``: every item an Input
+            continue
         if not (isinstance(ctor, ast.Call) and analysis.evaluator.qualname(ctor.func) in INPUT_NAMES):
             return None
         out.append(ctor)
     return out
+
+
+def input_items(analysis, node: ast.AST, depth: int = 0):
+    """The expressions given for each input: the items of lists written out, concatenated
+    with ``+`` or bound to names; a comprehension of Inputs once per item. None if unsure."""
+    from gru_lint.analysis.dtypes import resolve
+    from gru_lint.analysis.values import Array, Seq
+
+    node = resolve(analysis, node)
+    if depth > 8:
+        return None
+    if isinstance(node, (ast.List, ast.Tuple)):
+        if any(isinstance(e, ast.Starred) or isinstance(resolve(analysis, e), ast.ListComp)
+               for e in node.elts):
+            return None  # a list in the list: a nested structure, not followed
+        return list(node.elts)
+    if isinstance(node, ast.BinOp):
+        if not isinstance(node.op, ast.Add) or not isinstance(analysis.value(node), Seq):
+            return None  # ``a + b`` of tensors is no list of inputs
+        left = input_items(analysis, node.left, depth + 1)
+        right = input_items(analysis, node.right, depth + 1) if left is not None else None
+        return None if right is None else left + right
+    if isinstance(node, ast.ListComp):
+        value = analysis.value(node)
+        if not isinstance(value, Seq) or not value.items or not all(
+                isinstance(v, Array) and v.origin == "input" for v in value.items):
+            return None
+        return [node] * len(value.items)
+    return [node]
 
 
 def model_constructions(analysis) -> List[ast.Call]:

@@ -31,7 +31,7 @@ from gru_lint.analysis.flow import position
 from gru_lint.analysis.infer import call_argument
 from gru_lint.analysis.summaries import Frame
 from gru_lint.analysis.values import Instance, LayerVal, ModelVal
-from gru_lint.keras_facts import CALLABLE_WITH_STATE, INPUT_NAMES
+from gru_lint.keras_facts import CALLABLE_WITH_STATE
 
 _PREDICT = frozenset({"predict", "predict_on_batch"})
 
@@ -97,7 +97,9 @@ def _model_step(analysis, stmt, model: ModelVal, x, targets, what: str) -> Optio
     outputs_node = call_argument(model.node, 1, "outputs")
     if inputs_node is None or outputs_node is None:
         return None
-    inputs, outputs = _flat(analysis, inputs_node), _flat(analysis, outputs_node)
+    from gru_lint.analysis.runtime import input_ctors
+
+    inputs, outputs = input_ctors(analysis, inputs_node), _flat(analysis, outputs_node)
     if not inputs or not outputs or len(outputs) != len(targets):
         return None
     if any(isinstance(t, ast.Starred) for t in targets):
@@ -112,12 +114,7 @@ def _model_step(analysis, stmt, model: ModelVal, x, targets, what: str) -> Optio
             state = producer.args[1]
         for item in state_items(analysis, state) if state is not None else ():
             state_ctors.add(id(resolve(analysis, item)))
-    fed_states = []
-    for item in inputs:
-        ctor = resolve(analysis, item)
-        if not (isinstance(ctor, ast.Call) and analysis.evaluator.qualname(ctor.func) in INPUT_NAMES):
-            return None
-        fed_states.append(id(ctor) in state_ctors)
+    fed_states = [id(ctor) in state_ctors for ctor in inputs]
     if not any(fed_states):
         return None
     segments = _segments(x, len(inputs))

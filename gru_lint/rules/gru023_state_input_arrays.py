@@ -27,19 +27,26 @@ model.predict([x, np.zeros((len(x), 64))])
 No fix: which rows the states should have is for the author to decide.
 
 ## Known limits
-Only models built in the same file whose `inputs=` lists `keras.Input`s, called with a list
-or tuple of arrays whose numbers of rows are known, are checked; dicts, datasets and
-generators are not.
+Only models built in the same file whose `inputs=` lists `keras.Input`s are checked: written
+out, through names, `[decoder_inputs] + decoder_states_inputs`, or a comprehension of
+Inputs (`[keras.Input(shape=(u,)) for _ in range(2)]`). The arrays must be a list the
+evaluator knows item by item (`[target_seq] + states_value`), or a loop's next steps: a
+sampling loop that re-binds, straight in its body after the call and nowhere else in it,
+a list given in `[target_seq] + states_value` (`states_value = [h]`) is checked for the
+steps after the first; a `continue`, a re-binding in a branch, or a loop that runs once is
+silent. Rows are compared only when known; dicts, datasets and generators are not checked.
 """
 
 from __future__ import annotations
 
+
 import ast
 
+from gru_lint.analysis.decode import rebound_for_next_step
 from gru_lint.analysis.dtypes import resolve, state_items
 from gru_lint.analysis.infer import call_argument
 from gru_lint.analysis.runtime import input_ctors, method_calls, plain_args, rows
-from gru_lint.analysis.values import Array, ModelVal
+from gru_lint.analysis.values import Array, DictVal, ModelVal, Seq
 from gru_lint.diagnostics import Diagnostic, Related
 from gru_lint.rules._base import Rule
 from gru_lint.keras_facts import RECURRENT_NAME_PARTS
@@ -80,31 +87,100 @@ def check(analysis):
             if not ok or x_node is None:
                 continue
             message = _problem(analysis, x_node, listed, state_ctors)
-            if message is None:
-                continue
             related = (Related("the model's inputs, with its states", analysis.span(inputs_node)),)
+            if message is None:
+                later = _next_steps(analysis, site, x_node, len(listed))
+                if later is None:
+                    continue
+                message, assign = later
+                related += (Related(f"`{analysis.text(assign.targets[0])}` re-bound for the next step",
+                                    analysis.span(assign)),)
             yield Diagnostic(RULE.code, f"{method}(): {message}", analysis.span(x_node), None, related)
 
 
 def _problem(analysis, x_node, listed, state_ctors):
-    x = resolve(analysis, x_node)
-    if isinstance(x, (ast.List, ast.Tuple)):
-        if any(isinstance(e, ast.Starred) for e in x.elts):
-            return None
-        items = list(x.elts)
-    elif isinstance(analysis.value(x_node), Array):
-        items = [x_node]
-    else:
+    items = _given(analysis, x_node)
+    if items is None:
         return None
     if len(items) != len(listed):
         return (f"the model takes {len(listed)} inputs (sequences and states) but {len(items)} "
                 f"array{'s are' if len(items) != 1 else ' is'} given — pass one array per input, "
                 f"in the order of inputs=[...]")
-    counts = [rows(analysis, item) for item in items]
+    counts = [_rows(analysis, node, value) for node, value in items]
     sequences = [n for n, c in zip(counts, listed) if id(c) not in state_ctors and n is not None]
-    for n, ctor, item in zip(counts, listed, items):
-        if id(ctor) in state_ctors and n is not None and sequences and n != sequences[0]:
-            return (f"the state array `{analysis.text(item)}` has {n} row{'s' if n != 1 else ''} "
+    for n, ctor, (node, _value) in zip(counts, listed, items):
+        if id(ctor) in state_ctors and n is not None and sequences and n != sequences[0] \
+                and node is not None:
+            return (f"the state array `{analysis.text(node)}` has {n} row{'s' if n != 1 else ''} "
                     f"but the sequences have {sequences[0]} — give every sequence its state row "
                     f"(Keras: 'Data cardinality is ambiguous')")
     return None
+
+
+def _given(analysis, x_node):
+    """[(node or None, value)] for each array given: the items of the list the evaluator
+    knows ``x`` is (written out, ``[target_seq] + states_value``, a name bound to one), or
+    ``x`` itself when it is one array; None when unsure (a list in the list, a dict)."""
+    value = analysis.value(x_node)
+    if isinstance(value, Array):
+        return [(x_node, value)]
+    if not isinstance(value, Seq) or any(isinstance(v, (Seq, DictVal)) for v in value.items):
+        return None
+    return [(value.node_of(i), v) for i, v in enumerate(value.items)]
+
+
+def _rows(analysis, node, value):
+    if node is not None:
+        return rows(analysis, node)
+    if isinstance(value, Array) and value.shape and type(value.shape[0]) is int:
+        return value.shape[0]
+    return None
+
+
+def _next_steps(analysis, site, x_node, count):
+    """(message, assignment) when a loop re-binds a list given in ``x`` for its next step
+    (``states_value = [h]``) so that every step after the first gives a wrong number of
+    arrays: ``x`` is a list written out and ``+`` of lists, the re-bound name a part of it."""
+    scope = analysis.evaluator.scope_of(site.call)
+    parts = _parts(x_node)
+    if scope is None or parts is None:
+        return None
+    total, found = 0, None
+    for node, one in parts:
+        if one:
+            total += 1
+            continue
+        value = analysis.value(node)
+        if isinstance(value, Seq) and isinstance(node, (ast.List, ast.Tuple)):
+            total += len(value.items)
+            continue
+        if not isinstance(node, ast.Name) or found is not None:
+            return None
+        carried = rebound_for_next_step(analysis, site.stmt, scope, node.id)
+        if carried is None:
+            return None
+        later = analysis.value(carried[1].value)
+        if not isinstance(later, Seq) or any(isinstance(v, (Seq, DictVal)) for v in later.items):
+            return None
+        total += len(later.items)
+        found = carried[1]
+    if found is None or total == count:
+        return None
+    name = analysis.text(found.targets[0])
+    return (f"from the loop's second step on, `{name}` is `{analysis.text(found.value)}` and "
+            f"{total} array{'s are' if total != 1 else ' is'} given, but the model takes {count} "
+            f"inputs (sequences and states) — re-bind `{name}` to every state the step returns"), found
+
+
+def _parts(node):
+    """[(expression, stands for one array)] of a list written out and ``+`` of such parts."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        if any(isinstance(e, ast.Starred) for e in node.elts):
+            return None
+        return [(e, True) for e in node.elts]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _parts(node.left), _parts(node.right)
+        if left is None or right is None:
+            return None
+        return left + right
+    return [(node, False)]
