@@ -195,13 +195,21 @@ def _run_rules(analysis) -> List[Diagnostic]:
     from gru_lint.rules import checks_for
 
     from gru_lint.analysis.contexts import caller_findings
+    from gru_lint.analysis.loops import loop_findings
 
-    def run(view):
+    def rules(view):
         found = {}
         for check in checks_for(view.keras_version):
             for diag in check(view):
                 found.setdefault((diag.span, diag.code, diag.message), diag)
         return list(found.values())
+
+    def run(view):
+        found = rules(view)
+        if not view.loop_view:
+            # Sites in loops over exact iterables, once per item (``analysis.loops``).
+            found.extend(loop_findings(view, found, rules))
+        return found
 
     found = run(analysis)
     # Findings inside functions that one call proves, reported at that call.

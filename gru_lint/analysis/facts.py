@@ -72,23 +72,35 @@ class FileAnalysis:
         self.examined: List[tuple] = []
         self._collect()
 
+    loop_view = False  # the sites of one loop iteration (``analysis.loops``)
+
     def within(self, func: ast.FunctionDef, frame) -> "FileAnalysis":
         """The sites of ``func``'s own statements, evaluated in ``frame`` (one call of it)."""
+        evaluator = self.fork_evaluator()
+        evaluator.frame = frame
+        return self.in_frame(evaluator, [e for e in self.examined if e[1].node is func])
+
+    def fork_evaluator(self) -> Evaluator:
+        """A fresh evaluator over the same scopes and flow (its own memo, its own frame)."""
+        evaluator = Evaluator(self.scopes, self.positions, self.evaluator.flow)
+        evaluator.keras_version = self.keras_version
+        return evaluator
+
+    def in_frame(self, evaluator: Evaluator, statements, loop_view=False) -> "FileAnalysis":
+        """The sites of ``statements`` (examined ``(stmt, scope, block)``), seen by ``evaluator``."""
         sub = object.__new__(FileAnalysis)
         sub.__dict__.update({k: v for k, v in self.__dict__.items()
                              if k in ("source", "tree", "keras_version", "keras", "scopes",
                                       "positions", "index")})
-        sub.evaluator = Evaluator(self.scopes, self.positions, self.evaluator.flow)
-        sub.evaluator.keras_version = self.keras_version
-        sub.evaluator.frame = frame
+        sub.evaluator = evaluator
+        sub.loop_view = loop_view
         for name in ("state_calls", "model_state_calls", "constructor_states", "unpackings",
                      "model_method_states", "sequential_adds", "stateful_calls", "state_queries",
                      "sequential_models", "_stateful_candidates", "examined"):
             setattr(sub, name, [])
         calls: List[ast.Call] = []
-        for stmt, scope, block in self.examined:
-            if scope.node is func:
-                sub._examine(stmt, scope, block, calls)
+        for stmt, scope, block in statements:
+            sub._examine(stmt, scope, block, calls)
         if any(sub._is_stateful(c) for c in sub._stateful_candidates):
             for node in calls:
                 sub._visit_stateful_call(node)

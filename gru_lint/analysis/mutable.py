@@ -20,7 +20,7 @@ from typing import Dict, List
 from gru_lint.analysis import scopes as sc
 from gru_lint.analysis.flow import Change, position
 from gru_lint.analysis.records import Record
-from gru_lint.analysis.values import DictVal, LayerVal, ModelVal, OtherLayer, Ref, Seq, UserDefined
+from gru_lint.analysis.values import DictVal, Instance, LayerVal, ModelVal, OtherLayer, Ref, Seq, UserDefined
 
 # Calls that do not change a list handed to them.
 SAFE_BUILTINS = frozenset({
@@ -206,24 +206,23 @@ def _safe_load(ev, node, parents, stmt, nested, readonly=False) -> bool:
 def _reading_helper(ev, call: ast.Call, argument, nested: bool) -> bool:
     """A function of the file that only reads the parameter the list or dict is bound to.
 
-    ``build(config)`` with ``def build(cfg): ... cfg["units"] ...``: its parameter is
-    judged by the same rules as the name itself, in the function's own scope. Not for
-    methods or classes (``self.cfg = cfg`` keeps it), ``*args``/``**kwargs``, nor a
-    function that calls itself.
+    ``build(config)`` with ``def build(cfg): ... cfg["units"] ...``, ``decoder(x, states)``
+    running ``call(self, x, states)``: the parameter is judged by the same rules as the
+    name itself, in the function's own scope (``self.cfg = cfg`` keeps it: unknown). Not
+    for decorated functions, ``*args``/``**kwargs``, nor a function that calls itself.
     """
     if argument is None:
         return False
-    callee = ev.value(call.func)
-    func = callee.node if isinstance(callee, UserDefined) else None
+    func, skip = _callee_function(ev, call.func)
     if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or func.decorator_list:
         return False
     scope = ev.scopes.scope_by_node.get(id(func))
-    if scope is None or scope.parent is None or scope.parent.is_class:
+    if scope is None or scope.parent is None or scope.parent.is_class != bool(skip):
         return False
     spec = func.args
-    positional = spec.posonlyargs + spec.args
+    positional = (spec.posonlyargs + spec.args)[skip:]
     if isinstance(argument, ast.keyword):
-        names = {p.arg for p in spec.args + spec.kwonlyargs}
+        names = {p.arg for p in positional + spec.kwonlyargs}
         param = argument.arg if argument.arg in names else None
     else:
         index = next((i for i, a in enumerate(call.args) if a is argument), None)
@@ -236,6 +235,32 @@ def _reading_helper(ev, call: ast.Call, argument, nested: bool) -> bool:
         memo[key] = False  # while it is being judged (recursion): not proven
         memo[key] = _no_unsafe_mention(ev, scope, param, nested, readonly=True)
     return memo[key]
+
+
+def _callee_function(ev, func_node):
+    """The function a call runs, and how many leading parameters it binds itself (``self``).
+
+    A function of the file; ``instance(...)`` of a class of the file (its ``__call__``, or
+    ``call`` for a Keras layer or model); ``instance.method(...)``. (None, 0) otherwise.
+    """
+    from gru_lint.analysis.summaries import method_of
+
+    callee = ev.value(func_node)
+    if isinstance(callee, UserDefined) and isinstance(callee.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return callee.node, 0
+    if isinstance(callee, Instance):
+        method = method_of(callee.cls, "__call__")
+        if method is None and callee.keras:
+            method = method_of(callee.cls, "call")
+        return method, 1
+    if isinstance(func_node, ast.Attribute):
+        base = ev.value(func_node.value)
+        if isinstance(base, Instance):
+            method = method_of(base.cls, func_node.attr)
+            static = method is not None and any(
+                isinstance(d, ast.Name) and d.id == "staticmethod" for d in method.decorator_list)
+            return (None, 0) if static else (method, 1)
+    return None, 0
 
 
 def _item_changed(subscript, parents) -> bool:

@@ -1,0 +1,71 @@
+"""Sites in a ``for`` loop over an exact iterable are checked once per iteration."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from gru_lint.core import check_source
+
+PRELUDE = """\
+import numpy as np
+import keras
+x = np.zeros((8, 5, 3), "float32")
+sizes = [16, 32]
+"""
+
+
+def found(body: str):
+    return [(d.line - PRELUDE.count("\n"), d.code, d.fix)
+            for d in check_source(PRELUDE + textwrap.dedent(body))]
+
+
+def test_the_first_iteration_that_fails_is_reported_once_without_a_fix():
+    diags = check_source(PRELUDE + textwrap.dedent("""\
+        for units in sizes:
+            keras.layers.GRU(units)(x, initial_state=np.zeros((8, 16)))
+        """))
+    assert [(d.code, d.fix) for d in diags] == [("GRU002", None)]
+    assert "iteration 2 of 2" in diags[0].related[-1].message
+    assert "units = 32" in diags[0].related[-1].message
+
+
+@pytest.mark.parametrize("loop", [
+    # under an ``if``: which iterations run it is not followed
+    "for units in sizes:\n    if units < 32:\n        GRU(units)(x, initial_state=S)",
+    # iterations that may stop early
+    "for units in sizes:\n    if units > 16:\n        break\n    GRU(units)(x, initial_state=S)",
+    "for units in sizes:\n    if units > 16:\n        continue\n    GRU(units)(x, initial_state=S)",
+    "def f():\n    for units in sizes:\n        if units > 16:\n            return\n        GRU(units)(x, initial_state=S)",
+    "for units in sizes:\n    GRU(units)(x, initial_state=S)\nelse:\n    pass",
+    # an iterable that is not exact
+    "import random\nfor units in random.sample(sizes, 1):\n    GRU(units)(x, initial_state=S)",
+    "for units in set(sizes):\n    GRU(units)(x, initial_state=S)",
+    # the list is changed where the loop cannot see
+    "def grow(s):\n    s.append(64)\ngrow(sizes)\nfor units in sizes[:1]:\n    GRU(units)(x, initial_state=S)",
+    # re-bound in the loop: unknown at the top of the body
+    "units = 16\nfor _ in range(2):\n    GRU(units)(x, initial_state=S)\n    units = 32",
+    # a while loop is not unrolled
+    "i = 0\nwhile i < 2:\n    GRU(sizes[i])(x, initial_state=S)\n    i += 1",
+])
+def test_loops_not_followed_stay_silent(loop):
+    body = "GRU = keras.layers.GRU\nS = np.zeros((8, 16))\n" + loop + "\n"
+    assert found(body) == []
+
+
+def test_nested_loops_bind_both_targets():
+    body = """\
+        for width in [16]:
+            for units in [width, 2 * width]:
+                keras.layers.GRU(units)(x, initial_state=np.zeros((8, width)))
+        """
+    assert [(line, code) for line, code, _ in found(body)] == [(3, "GRU002")]
+
+
+def test_a_matching_loop_is_silent():
+    body = """\
+        for units in sizes:
+            keras.layers.GRU(units)(x, initial_state=np.zeros((8, units)))
+        """
+    assert found(body) == []
