@@ -148,6 +148,16 @@ SHAPE_PRESERVING = frozenset(
 )
 SHAPE_PRESERVING_METHODS = frozenset({"astype", "copy", "numpy"})
 
+# Keras layers (besides Dense, Concatenate and Embedding) whose output a state can pass
+# through: those that return their input's shape, and the merge layers, which return the
+# shape their inputs share (``Average()([h_fw, h_bw])``).
+SHAPE_KEEPING_LAYERS = frozenset({
+    "Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise", "LayerNormalization",
+    "BatchNormalization", "UnitNormalization", "Activation", "ReLU", "LeakyReLU", "ELU",
+    "PReLU", "Softmax", "Identity",
+})
+MERGE_LAYERS = frozenset({"Average", "Add", "Maximum", "Minimum", "Multiply", "Subtract"})
+
 
 # --------------------------------------------------------------------------- Keras versions
 

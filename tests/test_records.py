@@ -80,3 +80,24 @@ def test_a_keras_layers_own_units_attribute_does_not_hide_a_config():
     cfg = types.SimpleNamespace(units=32)
     ''' + BUG.format(units="cfg.units")
     assert codes(body) == ["GRU002"]
+
+
+def test_a_list_returned_in_a_tuple_stays_known_but_a_returned_parameter_does_not():
+    body = '''
+    def make(u):
+        states = [np.zeros((8, u))]
+        return u, states
+
+    def same(s):
+        return 0, s
+
+    _, states = make(16)
+    keras.layers.GRU(32)(x, initial_state=states)
+
+    mine = [np.zeros((8, 16))]
+    _, alias = same(mine)
+    alias.append(np.zeros((8, 32)))
+    keras.layers.GRU(32)(x, initial_state=mine[:1])
+    '''
+    found = check_source(PRELUDE + textwrap.dedent(body))
+    assert [(d.line - PRELUDE.count("\n"), d.code) for d in found] == [(10, "GRU002")]

@@ -31,6 +31,8 @@ from gru_lint.keras_facts import (
     ARRAY_CONSTRUCTORS,
     BIDIRECTIONAL_FACTOR,
     LAYER_MODULES,
+    MERGE_LAYERS,
+    SHAPE_KEEPING_LAYERS,
     LAYERS,
     MODELS,
     MODEL_MODULES,
@@ -55,8 +57,9 @@ def model_class(qualname: str) -> Optional[str]:
 
 def other_layer_class(qualname: str) -> Optional[str]:
     module, _, name = qualname.rpartition(".")
-    if name in ("Dense", "Concatenate", "Embedding") and any(module == m or module.startswith(m + ".")
-                                                for m in LAYER_MODULES):
+    if (name in ("Dense", "Concatenate", "Embedding") or name in SHAPE_KEEPING_LAYERS
+            or name in MERGE_LAYERS) and any(module == m or module.startswith(m + ".")
+                                             for m in LAYER_MODULES):
         return name
     return None
 
@@ -259,6 +262,8 @@ class Construction:
         if name == "Embedding":
             dim_node = call_argument(node, 1, "output_dim")
             return OtherLayer(name, node, _dim_or_none(self.value(dim_node)) if dim_node else None)
+        if name in SHAPE_KEEPING_LAYERS or name in MERGE_LAYERS:
+            return OtherLayer(name, node)
         axis_node = call_argument(node, 0, "axis")
         axis = -1
         if axis_node is not None:
@@ -273,13 +278,34 @@ class Construction:
             return UNKNOWN
         if layer.name == "Concatenate":
             return self._concat(node.args[0], layer.axis)
+        if layer.name in MERGE_LAYERS:
+            return self._merged(node.args[0])
         x = self.value(node.args[0])
+        if layer.name in SHAPE_KEEPING_LAYERS:
+            if not isinstance(x, Array) or x.shape is None:
+                return UNKNOWN
+            return Array(x.shape, "layer" if x.origin == "input" else x.origin)
         if not isinstance(x, Array) or x.shape is None or layer.units is None:
             return UNKNOWN
         origin = "layer" if x.origin == "input" else x.origin
         if layer.name == "Embedding":  # token ids (batch, steps) -> vectors (batch, steps, dim)
             return Array(x.shape + (layer.units,), origin)
         return Array(x.shape[:-1] + (layer.units,), origin)
+
+    def _merged(self, node: ast.AST) -> Value:
+        """``Average()([a, b])``: the shape every input has (a merge layer broadcasts
+        otherwise, which is not followed)."""
+        inputs = self.value(node)
+        if not isinstance(inputs, Seq) or len(inputs.items) < 2:
+            return UNKNOWN
+        shapes = {x.shape if isinstance(x, Array) else None for x in inputs.items}
+        if len(shapes) != 1 or None in shapes:
+            return UNKNOWN
+        (shape,) = shapes
+        if any(d is None for d in shape):
+            return UNKNOWN
+        first = inputs.items[0]
+        return Array(shape, "layer" if first.origin == "input" else first.origin)
 
     def _call_layer(self, layer: LayerVal, node: ast.Call) -> Value:
         """What ``layer(x)`` returns: the output, and the states with ``return_state``."""

@@ -198,6 +198,10 @@ def _safe_load(ev, node, parents, stmt, nested, readonly=False) -> bool:
         parent = parents.get(id(parent))
         if isinstance(parent, ast.keyword):
             parent = parents.get(id(parent))
+    if isinstance(parent, ast.Return) and argument is None:
+        # ``return tokens, x, states``: as ``return states``, the caller gets it whole
+        # and the function's own uses all came before.
+        return not readonly
     if isinstance(parent, ast.Call) and parent.func is not node:
         return _safe_callee(ev, parent.func) or _reading_helper(ev, parent, argument, nested)
     return False
