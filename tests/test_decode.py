@@ -162,11 +162,21 @@ def test_subclass_step_returning_its_state():
     assert [line for line, _ in findings(SUBCLASS.format(body=body))] == [15]
 
 
+def test_subclass_parameter_defaulted_under_is_none():
+    # ``dec_hidden`` is an array: ``if hidden is None`` never runs, the layer gets the argument
+    body = ("        if hidden is None:\n            hidden = h0\n"
+            "        output, state = self.gru(x, initial_state=hidden)\n        return self.fc(output), state")
+    assert [line for line, _ in findings(SUBCLASS.format(body=body))] == [17]
+    # passed as None: the state comes from the branch, not followed
+    source = SUBCLASS.format(body=body).replace("dec_hidden = h0", "dec_hidden = None")
+    assert findings(source) == []
+
+
 @pytest.mark.parametrize(
     "body",
     [
-        # the parameter is re-bound: which state the layer gets is not followed
-        "        if hidden is None:\n            hidden = h0\n"
+        # the parameter is re-bound, and the argument does not decide the test away
+        "        if hidden.shape[0] == 1:\n            hidden = h0\n"
         "        output, state = self.gru(x, initial_state=hidden)\n        return self.fc(output), state",
         # the returned tuple does not hold the layer's state
         "        output, state = self.gru(x, initial_state=hidden)\n        return self.fc(output), output",

@@ -116,3 +116,92 @@ def test_comprehension_state_inputs_not_carried():
         target = out[:, -1:, :]
     """
     assert findings(body, "GRU025") == [3]
+
+
+# -- the text-generation tutorial: call(states=None, return_state=False) and a OneStep wrapper
+CALL = """\
+        x = self.embedding(inputs, training=training)
+        if states is None:
+            states = self.gru.get_initial_state(batch_size=tf.shape(x)[0])
+        x, states = self.gru(x, initial_state=states, training=training)
+        x = self.dense(x, training=training)
+        if return_state:
+            return x, states
+        else:
+            return x"""
+STEP = """\
+        logits, states = self.model(inputs=input_ids, states=states, return_state=True)
+        ids = tf.random.categorical(logits[:, -1, :], num_samples=1)
+        return ids, states"""
+TEXTGEN = """\
+import numpy as np
+import tensorflow as tf
+import keras
+
+h0 = np.zeros((1, 8), "float32")
+
+
+class MyModel(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.embedding = keras.layers.Embedding(10, 4)
+        self.gru = keras.layers.GRU(8, return_sequences=True, return_state=True)
+        self.dense = keras.layers.Dense(10)
+        self.cache = None
+
+    def call(self, inputs, states=None, return_state=False, training=False):
+{call}
+
+
+class OneStep(keras.Model):
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def generate_one_step(self, input_ids, states=None):
+{step}
+
+
+one_step = OneStep(MyModel())
+states = {states}
+ids = tf.constant([[3]])
+for n in range(5):
+    ids, _ = one_step.generate_one_step(ids, states=states)
+"""
+
+
+def textgen(call=CALL, step=STEP, states="h0"):
+    source = TEXTGEN.format(call=call, step=step, states=states)
+    return [d.line for d in check_source(source, "t.py") if d.code == "GRU025"]
+
+
+def test_one_step_wrapper_dropping_states():
+    assert textgen() == [43]
+    # the argument's value unknown: the branch may run, and makes a fresh state
+    assert textgen(states='np.load("states.npy")') == [43]
+
+
+@pytest.mark.parametrize(
+    "call, step, states",
+    [
+        # the step does not ask for the states: call() returns the logits alone
+        (CALL, STEP.replace(", return_state=True", ""), "h0"),
+        # return_state not known exactly
+        (CALL, STEP.replace("return_state=True", "return_state=bool(n)"), "h0"),
+        # the state comes from somewhere that may change, when the argument may be None
+        (CALL.replace("self.gru.get_initial_state(batch_size=tf.shape(x)[0])", "self.cache"),
+         STEP, 'np.load("states.npy")'),
+        # passed as None every step: the state is made inside, not followed
+        (CALL, STEP, "None"),
+        # the wrapper re-binds the states before the step
+        (CALL, "        states = tf.stop_gradient(states)\n" + STEP, "h0"),
+        # the wrapper returns something else
+        (CALL, STEP.replace("return ids, states", "return ids, logits"), "h0"),
+        # two returns call()'s arguments do not choose between
+        (CALL.replace("if return_state:", "if training:"), STEP, "h0"),
+        # the return under a test that is not the arguments'
+        (CALL.replace("if return_state:", "if tf.executing_eagerly():"), STEP, "h0"),
+    ],
+)
+def test_one_step_wrapper_silent(call, step, states):
+    assert textgen(call, step, states) == []

@@ -12,7 +12,10 @@ A *step* is an assignment ``a, b, ... = CALL`` whose call is
 - an instance of a ``keras.Model`` subclass of the file whose ``call()`` passes one
   parameter as ``initial_state`` to a layer returning states, and returns one of those
   states at a fixed place of a tuple (``predictions, hidden, attention = decoder(x,
-  hidden, enc_out)``, the NMT tutorial's decoder).
+  hidden, enc_out)``, the NMT tutorial's decoder), or a method of a class of the file that
+  does the same with such a step (``OneStep.generate_one_step`` of the text-generation
+  tutorial, calling ``self.model(inputs=ids, states=states, return_state=True)``). Of
+  several returns, the one the call's arguments select is read (``if return_state:``).
 
 ``step_of`` gives the expressions fed as states and as other inputs, and the targets
 bound to the returned states and to the other outputs; anything it cannot line up is
@@ -29,8 +32,7 @@ from gru_lint.analysis import scopes as sc
 from gru_lint.analysis.dtypes import resolve, state_items
 from gru_lint.analysis.flow import position
 from gru_lint.analysis.infer import call_argument
-from gru_lint.analysis.summaries import Frame
-from gru_lint.analysis.values import Instance, LayerVal, ModelVal
+from gru_lint.analysis.values import Instance, LayerVal, ModelVal, Num
 from gru_lint.keras_facts import CALLABLE_WITH_STATE
 
 _PREDICT = frozenset({"predict", "predict_on_batch"})
@@ -61,6 +63,10 @@ def step_of(analysis, stmt: ast.Assign) -> Optional[Step]:
             x = call_argument(call, 0, "x")
             return _model_step(analysis, stmt, model, x, targets, analysis.text(func.value))
         return None
+    if isinstance(func, ast.Attribute):
+        owner = analysis.value(func.value)
+        if isinstance(owner, Instance) and _is_method(owner, func.attr):
+            return _subclass_step(analysis, stmt, owner, targets, func.attr)
     callee = analysis.value(func)
     if isinstance(callee, LayerVal):
         return _layer_step(analysis, stmt, callee, targets)
@@ -131,12 +137,20 @@ def _model_step(analysis, stmt, model: ModelVal, x, targets, what: str) -> Optio
     return Step(stmt, stmt.value, what, tuple(states), tuple(others), returned, outs)
 
 
-def _subclass_step(analysis, stmt, inst: Instance, targets) -> Optional[Step]:
+def _subclass_step(analysis, stmt, inst: Instance, targets, name: str = "call",
+                   parent=None, depth: int = 0) -> Optional[Step]:
+    """``model(x, states)`` of a ``keras.Model`` subclass (its ``call()``), or
+    ``wrapper.method(x, states=states)`` of a class of the file, whose body feeds one
+    parameter as the state of a step (a layer, or another such call) and returns the new
+    states at a fixed place of a tuple."""
     from gru_lint.analysis.runtime import _own_method
 
     call = stmt.value
-    method = _own_method(inst.cls, "call")
-    if method is None or method.args.vararg is not None or method.args.posonlyargs:
+    method = _own_method(inst.cls, name)
+    if method is None or method.args.vararg is not None or method.args.posonlyargs or depth > 2:
+        return None
+    if name != "call" and any(isinstance(s, ast.FunctionDef) and s.name in ("__getattr__", "__call__")
+                              for s in inst.cls.body):
         return None
     params = [a.arg for a in method.args.args[1:]] + [a.arg for a in method.args.kwonlyargs]
     given = {}
@@ -148,7 +162,11 @@ def _subclass_step(analysis, stmt, inst: Instance, targets) -> Optional[Step]:
         if kw.arg not in params or kw.arg in given:
             return None
         given[kw.arg] = kw.value
-    inner = _inner_state(analysis, inst, method)
+    ev = analysis.evaluator
+    frame = ev.run_in(parent if parent is not None else ev.frame, ev.bind_call, method, call, inst)
+    if frame is None:
+        return None
+    inner = _inner_state(analysis, inst, method, frame, depth)
     if inner is None:
         return None
     param, position_in_return, count = inner
@@ -157,59 +175,173 @@ def _subclass_step(analysis, stmt, inst: Instance, targets) -> Optional[Step]:
     returned = tuple(targets[i] for i in position_in_return)
     outs = tuple(t for i, t in enumerate(targets) if i not in position_in_return)
     others = tuple(v for k, v in given.items() if k != param)
-    return Step(stmt, call, f"{inst.cls.name}.call()", (given[param],), others, returned, outs)
+    return Step(stmt, call, f"{inst.cls.name}.{name}()", (given[param],), others, returned, outs)
 
 
-def _inner_state(analysis, inst: Instance, method: ast.FunctionDef):
+def _inner_state(analysis, inst: Instance, method: ast.FunctionDef, frame, depth: int = 0):
     """(parameter, positions of the returned tuple holding its new states, tuple length)
-    when ``call()`` passes one parameter as a layer's state and returns those states."""
+    when ``method``, run in ``frame``, passes one parameter as a step's state and returns
+    the new states. The return is the one the call's own arguments select (``if
+    return_state: return x, states``), and the parameter reaches the step unchanged (a
+    re-binding under ``if states is None:`` counts only when the argument decides it away)."""
     scope = analysis.scopes.scope_by_node.get(id(method))
-    if scope is None:
+    if scope is None or any(isinstance(n, _NESTED) for n in ast.walk(method) if n is not method):
         return None
-    returns = [n for n in ast.walk(method) if isinstance(n, ast.Return)]
-    if len(returns) != 1 or method.body[-1] is not returns[0] or \
-            not isinstance(returns[0].value, ast.Tuple):
+    ev, flow = analysis.evaluator, analysis.evaluator.flow
+
+    token = ("steps", frame)  # these walks also decide ``if return_state:``: memoised apart
+
+    def decide(test):
+        return ev.run_in(frame, _decide, analysis, scope, test, frame, decide)
+
+    chosen = _chosen_return(method.body, decide)
+    if not isinstance(chosen, ast.Return) or not isinstance(chosen.value, ast.Tuple):
         return None
-    frame = Frame(method, (), inst, None, 1)
     found = None
     for stmt in method.body:
+        if stmt.lineno > chosen.lineno:
+            break
         if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
                 and isinstance(stmt.targets[0], (ast.Tuple, ast.List)) and isinstance(stmt.value, ast.Call)):
             continue
         analysis.scopes.register_statement(stmt, scope)
-        layer = analysis.evaluator.run_in(frame, analysis.evaluator.value, stmt.value.func)
-        if not isinstance(layer, LayerVal):
-            continue
-        step = _layer_step(analysis, stmt, layer, stmt.targets[0].elts)
+        step = ev.run_in(frame, _inner_step, analysis, stmt, frame, depth)
         if step is None:
             continue
         state = step.states[0]
         if not isinstance(state, ast.Name) or found is not None:
             return None
-        bindings = scope.bindings.get(state.id, ())
-        if len(bindings) != 1 or bindings[0].kind != "param":
-            return None  # the parameter is re-bound (``if states is None: states = ...``)
-        if analysis.evaluator.flow.changed_anywhere(scope, state.id):
+        defs = flow.reaching(scope, state.id, position(state), decide, token)
+        if not defs or not _param_or_fresh(analysis, scope, method, state.id, defs):
+            return None  # the parameter is re-bound before the step
+        if flow.changed_anywhere(scope, state.id):
             return None
-        found = (state.id, step.returned)
+        found = (state.id, step.returned, stmt)
     if found is None:
         return None
-    param, returned = found
+    param, returned, step_stmt = found
     names = [t.id for t in returned if isinstance(t, ast.Name)]
     if len(names) != len(returned):
         return None
-    elts = returns[0].value.elts
+    elts = chosen.value.elts
     positions = []
     for i, elt in enumerate(elts):
-        if isinstance(elt, ast.Name) and elt.id in names:
-            if len(scope.bindings.get(elt.id, ())) != 1:
-                return None
-            positions.append(i)
-        elif isinstance(elt, ast.Starred):
+        if isinstance(elt, ast.Starred):
             return None
+        held = elt.elts if isinstance(elt, (ast.List, ast.Tuple)) else [elt]  # ``[h, c]``
+        read = [n for n in held if isinstance(n, ast.Name) and n.id in names]
+        if not read:
+            continue
+        if len(read) != len(held) or (elt is not held[0] and [n.id for n in read] != names):
+            return None
+        for n in read:
+            defs = flow.reaching(scope, n.id, position(n), decide, token)
+            if not defs or len(defs) != 1 or getattr(defs[0], "node", None) is not step_stmt:
+                return None
+        positions.append(i)
     if not positions:
         return None
     return param, tuple(positions), len(elts)
+
+
+def _param_or_fresh(analysis, scope, method, name: str, defs) -> bool:
+    """The parameter itself reaches the step, or a fresh initial state made in place of a
+    ``None`` argument (``if states is None: states = self.gru.get_initial_state(...)``):
+    either way every call with the same argument feeds the step the same state."""
+    params = [d for d in defs if getattr(d, "kind", None) == "param"]
+    if len(params) != 1:
+        return False
+    for d in defs:
+        if d is params[0]:
+            continue
+        if getattr(d, "kind", None) != "assign" or d.index is not None or d.starred \
+                or not isinstance(d.value, ast.Call):
+            return False
+        guard = next((s for s in method.body if isinstance(s, ast.If) and d.node in s.body), None)
+        test = guard.test if guard is not None else None
+        if guard is None or guard.orelse or not (
+                isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Is)
+                and isinstance(test.left, ast.Name) and test.left.id == name
+                and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None):
+            return False
+        func = d.value.func
+        if isinstance(func, ast.Attribute) and func.attr == "get_initial_state":
+            continue
+        analysis.scopes.register_statement(d.node, scope)
+        if analysis.evaluator.qualname(func) not in _ZEROS:
+            return False
+    return True
+
+
+_ZEROS = frozenset({"tensorflow.zeros", "numpy.zeros", "keras.ops.zeros"})
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_NO_RETURN = object()
+
+
+def _inner_step(analysis, stmt, frame, depth):
+    """The step ``stmt`` (in ``frame``) is: a layer returning states, or a call of a class of
+    the file that is one itself."""
+    func = stmt.value.func
+    targets = stmt.targets[0].elts
+    if any(isinstance(a, ast.Starred) for a in stmt.value.args) or any(
+            k.arg is None for k in stmt.value.keywords):
+        return None
+    if isinstance(func, ast.Attribute):
+        owner = analysis.value(func.value)
+        if isinstance(owner, Instance) and _is_method(owner, func.attr):
+            return _subclass_step(analysis, stmt, owner, targets, func.attr, frame, depth + 1)
+    callee = analysis.value(func)
+    if isinstance(callee, LayerVal):
+        return _layer_step(analysis, stmt, callee, targets)
+    if isinstance(callee, Instance) and callee.keras:
+        return _subclass_step(analysis, stmt, callee, targets, "call", frame, depth + 1)
+    return None
+
+
+def _is_method(inst: Instance, name: str) -> bool:
+    return any(isinstance(s, ast.FunctionDef) and s.name == name for s in inst.cls.body)
+
+
+def _chosen_return(block, decide):
+    """The ``return`` a run of ``block`` ends at, following the ``if``s ``decide`` settles;
+    ``_NO_RETURN`` when it falls through, None when it cannot be told."""
+    for stmt in block:
+        if isinstance(stmt, ast.Return):
+            return stmt
+        if isinstance(stmt, ast.If):
+            taken = decide(stmt.test)
+            if taken is None:
+                if _holds_return(stmt):
+                    return None
+                continue
+            found = _chosen_return(stmt.body if taken else stmt.orelse, decide)
+            if found is not _NO_RETURN:
+                return found
+        elif isinstance(stmt, (ast.Raise, ast.Break, ast.Continue)) or _holds_return(stmt):
+            return None
+    return _NO_RETURN
+
+
+def _holds_return(stmt) -> bool:
+    return any(isinstance(n, (ast.Return, ast.Raise)) for n in ast.walk(stmt))
+
+
+def _decide(analysis, scope, test, frame, decide):
+    """``if states is None:`` as the evaluator decides it in ``frame``; ``if return_state:``
+    on a parameter not re-bound before the test whose argument is exactly True or False."""
+    ev = analysis.evaluator
+    if isinstance(test, ast.Compare):
+        return ev._decide(scope, test, frame)
+    if not isinstance(test, ast.Name):
+        return None
+    defs = ev.flow.reaching(scope, test.id, position(test), decide, ("steps", frame))
+    if not defs or len(defs) != 1 or getattr(defs[0], "kind", None) != "param" \
+            or defs[0].scope is not scope:
+        return None
+    value = frame.get(test.id)
+    if isinstance(value, Num) and type(value.value) is bool:
+        return value.value
+    return None
 
 
 def _flat(analysis, node) -> Optional[List[ast.AST]]:

@@ -33,8 +33,13 @@ to decide.
 
 ## Known limits
 Steps are recurrent layers built with `return_state=True`, functional models of the file
-whose inputs and outputs hold a recurrent layer's states, and `keras.Model` subclasses whose
-`call()` passes one parameter as `initial_state` and returns the new states in a tuple. The
+whose inputs and outputs hold a recurrent layer's states (state inputs written out, through
+names, `+` or a comprehension of Inputs), and `keras.Model` subclasses whose `call()` passes
+one parameter as `initial_state` and returns the new states at a fixed place of a tuple, or
+methods of a class of the file that do the same with such a step (the TensorFlow tutorial's
+`OneStep.generate_one_step`). With several returns, the one the call's own arguments select
+(`return_state=True` for `if return_state:`) is read; a parameter re-bound before the step
+counts only under `if states is None:`, to a fresh initial state (`get_initial_state`, zeros). The
 call must stand straight in the loop's body (not in a branch), its results unpacked into
 names; the states fed must be names (lists of names, `+`, constant indexes) the loop never
 binds, changes or reads elsewhere, and the new states' names must never be read in the loop.
