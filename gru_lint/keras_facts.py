@@ -158,6 +158,36 @@ SHAPE_KEEPING_LAYERS = frozenset({
 })
 MERGE_LAYERS = frozenset({"Average", "Add", "Maximum", "Minimum", "Multiply", "Subtract"})
 
+# Element-wise functions: qualified name -> the arguments, as (position, keyword), whose
+# shapes broadcast to the result's shape (a number counts as shape ``()``). Keywords other
+# than those and ``ELEMENTWISE_PARAMETERS`` (``out=``, ``where=``) make the result unknown.
+_UNARY = ((0, "x"),)
+_UNARY_MATH = ("sin", "cos", "tan", "exp", "expm1", "log", "log1p", "sqrt", "square", "abs",
+               "tanh", "negative", "floor", "ceil", "sign")
+ELEMENTWISE: Dict[str, Tuple[Tuple[int, str], ...]] = {}
+for _fn in _UNARY_MATH + ("log2", "log10", "absolute"):
+    ELEMENTWISE[f"numpy.{_fn}"] = _UNARY
+    ELEMENTWISE[f"keras.ops.{_fn}"] = _UNARY
+for _fn in _UNARY_MATH + ("sigmoid",):
+    ELEMENTWISE[f"tensorflow.math.{_fn}"] = _UNARY
+for _fn in ("sin", "cos", "tan", "exp", "sqrt", "square", "abs", "tanh", "sigmoid", "negative",
+            "floor", "sign"):
+    ELEMENTWISE[f"tensorflow.{_fn}"] = _UNARY
+for _fn in ("tanh", "sigmoid"):
+    ELEMENTWISE[f"tensorflow.nn.{_fn}"] = _UNARY
+    ELEMENTWISE[f"keras.activations.{_fn}"] = _UNARY
+ELEMENTWISE["keras.ops.sigmoid"] = _UNARY
+ELEMENTWISE["numpy.clip"] = ((0, "a"), (1, "a_min"), (2, "a_max"))
+ELEMENTWISE["keras.ops.clip"] = ((0, "x"), (1, "x_min"), (2, "x_max"))
+ELEMENTWISE["tensorflow.clip_by_value"] = ((0, "t"), (1, "clip_value_min"), (2, "clip_value_max"))
+for _mod in ("numpy", "keras.ops"):
+    for _fn in ("maximum", "minimum"):
+        ELEMENTWISE[f"{_mod}.{_fn}"] = ((0, "x1"), (1, "x2"))
+for _mod in ("tensorflow", "tensorflow.math"):
+    for _fn in ("maximum", "minimum"):
+        ELEMENTWISE[f"{_mod}.{_fn}"] = ((0, "x"), (1, "y"))
+ELEMENTWISE_PARAMETERS = frozenset({"dtype", "name"})
+
 
 # --------------------------------------------------------------------------- Keras versions
 

@@ -44,7 +44,16 @@ def found(body: str):
      [(4, "GRU011")]),
     ("y = keras.layers.LSTM(8)(x, initial_state=list([np.zeros(8)] * 2))\n",
      [(1, "GRU001"), (1, "GRU001")]),
-    # ``list`` rebound in the file is not the builtin
+    # several ``for`` clauses, item by item; later clauses see the earlier targets
+    ("s = [np.zeros(u) for u in [8] for _ in range(2)]\ny = keras.layers.LSTM(8)(x, initial_state=s)\n",
+     [(2, "GRU001"), (2, "GRU001")]),
+    ("cells = [keras.layers.LSTMCell(4), keras.layers.LSTMCell(6)]\n"
+     "s = [np.zeros((2, c.units)) for c in cells for _ in ('h', 'c')]\n"
+     "y = keras.layers.RNN(cells)(x, initial_state=s)\n", [(3, "GRU011")]),
+    ("groups = ((4, 4), (8,))\ns = tuple(np.zeros((2, w)) for g in groups for w in g)\n"
+     "y = keras.layers.RNN([keras.layers.GRUCell(4)] * 3)(x, initial_state=s)\n", [(3, "GRU002")]),
+    ("s = [np.zeros((2, 8)) for i in range(3) for _ in range(i)]\n"
+     "y = keras.layers.Bidirectional(keras.layers.GRU(8))(x, initial_state=s)\n", [(2, "GRU006")]),
     ("def list(v):\n    return v[:1]\n"
      "y = keras.layers.LSTM(8)(x, initial_state=list([np.zeros((2, 8)), np.zeros((2, 8))]))\n",
      [(3, "GRU005")]),
@@ -62,7 +71,17 @@ def test_comprehensions_follow_each_item(body, expected):
     "def f(widths):\n    s = [np.zeros(w) for w in widths]\n"
     "    return keras.layers.GRU(8)(x, initial_state=s)\n",
     "s = [np.zeros(u) for u in [8, 8] if u > 4]\ny = keras.layers.LSTM(8)(x, initial_state=s[:1])\n",
-    "s = [np.zeros(u) for u in [8] for _ in range(2)]\ny = keras.layers.LSTM(8)(x, initial_state=s)\n",
+    "s = [np.zeros(u) for u in [8] for _ in range(2) if u > 4]\n"
+    "y = keras.layers.LSTM(8)(x, initial_state=s)\n",
+    # two ``for`` clauses: one over an iterable nothing knows, or too many items
+    "def f(widths):\n    s = [np.zeros(w) for w in [8] for _ in widths]\n"
+    "    return keras.layers.LSTM(8)(x, initial_state=s)\n",
+    "s = [np.zeros(u) for u in [8] * 8 for _ in range(5)]\n"
+    "y = keras.layers.LSTM(8)(x, initial_state=s[:2])\n",
+    # the right groups, one per cell, from a comprehension inside a comprehension
+    "cells = [keras.layers.LSTMCell(4), keras.layers.LSTMCell(6)]\n"
+    "s = [[np.zeros((2, c.units)) for _ in 'hc'] for c in cells]\n"
+    "y = keras.layers.RNN(cells)(x, initial_state=s)\n",
     # a comprehension over a list changed later, or over an array's rows
     "ws = [8]\ns = [np.zeros(u) for u in ws]\nws.append(3)\n"
     "def g(ws):\n    pass\ng(ws)\ny = keras.layers.GRU(8)(x, initial_state=s)\n",

@@ -4,7 +4,8 @@ The evaluator is lazy and memoised: rules ask for the value of an expression,
 and each node is evaluated at most once per file (per call frame inside a followed
 function). It is assembled from mixins: names through the flow analysis
 (``names``), calls of the file's functions and classes (``summaries``), loops and
-comprehensions (``iteration``), array functions (``arrays``), layer attributes
+comprehensions (``iteration``), array functions (``arrays``), element-wise
+arithmetic and reshapes (``elementwise``), layer attributes
 (``layerattrs``) and what calls construct (``construct``). Everything it does not
 understand is ``UNKNOWN``. ``call_argument``, ``layer_class`` and ``model_class`` are
 re-exported from ``construct`` for the rules.
@@ -17,6 +18,7 @@ from typing import Dict, Optional, Tuple
 
 from gru_lint.analysis import scopes as sc
 from gru_lint.analysis.arrays import ArrayFunctions
+from gru_lint.analysis.elementwise import RESHAPE, Elementwise, broadcast
 from gru_lint.analysis.construct import (
     Construction,
     _is_int,
@@ -53,6 +55,7 @@ from gru_lint.analysis.values import (
 )
 from gru_lint.keras_facts import (
     ARRAY_CONSTRUCTORS,
+    ELEMENTWISE,
     INPUT_NAMES,
     NUMPY_SCALAR_TYPES,
     SHAPE_FUNCTIONS,
@@ -63,13 +66,12 @@ from gru_lint.keras_facts import (
 _MAX_DEPTH = 60
 _CONCAT = frozenset({"tensorflow.concat", "keras.ops.concatenate", "numpy.concatenate",
                      "keras.backend.concatenate", "keras.layers.concatenate"})
-_RESHAPE = frozenset({"tensorflow.reshape", "numpy.reshape", "keras.ops.reshape"})
 _EXPAND = frozenset({"tensorflow.expand_dims", "numpy.expand_dims", "keras.ops.expand_dims"})
 _NP_ARRAY = frozenset({"numpy.array", "tensorflow.constant"})
 
 
-class Evaluator(Construction, Iteration, ArrayFunctions, LayerAttributes, Summaries, Records,
-                NameResolver):
+class Evaluator(Construction, Iteration, ArrayFunctions, Elementwise, LayerAttributes, Summaries,
+                Records, NameResolver):
     def __init__(self, scopes: sc.ScopeBuilder, source: SourceText, flow: Optional[Flow] = None):
         self.scopes = scopes
         self.source = source
@@ -130,6 +132,8 @@ class Evaluator(Construction, Iteration, ArrayFunctions, LayerAttributes, Summar
 
     def _eval_UnaryOp(self, node: ast.UnaryOp) -> Value:
         operand = self.value(node.operand)
+        if isinstance(operand, Array) and isinstance(node.op, (ast.USub, ast.UAdd, ast.Invert)):
+            return self.negated(operand)
         if isinstance(operand, Num) and isinstance(operand.value, (int, float)) and not isinstance(
             operand.value, bool
         ):
@@ -271,8 +275,11 @@ class Evaluator(Construction, Iteration, ArrayFunctions, LayerAttributes, Summar
                     if pos >= len(shape):
                         return UNKNOWN
                     out.append(shape[pos])
-                else:
-                    out.append(None)
+                else:  # ``x[:50]``, ``x[8::8]`` of a known size: the slice's length
+                    bounds = self._index_value(part)
+                    known = isinstance(bounds, slice) and pos < len(shape) \
+                        and isinstance(shape[pos], int)
+                    out.append(len(range(shape[pos])[bounds]) if known else None)
                 pos += 1
                 continue
             if isinstance(part, ast.Constant) and part.value is Ellipsis:
@@ -301,7 +308,9 @@ class Evaluator(Construction, Iteration, ArrayFunctions, LayerAttributes, Summar
             return Seq(left.items + right.items, left.kind, node,
                        _nodes_or_none(left) + _nodes_or_none(right))
         if isinstance(left, Array) or isinstance(right, Array):
-            return _broadcast(left, right)
+            if isinstance(node.op, ast.MatMult):
+                return UNKNOWN  # not element-wise
+            return broadcast((left, right), True)
         return _arith(node.op, left, right, self.text(node))
 
     # -- calls --------------------------------------------------------------------
@@ -334,16 +343,12 @@ class Evaluator(Construction, Iteration, ArrayFunctions, LayerAttributes, Summar
             return self.layer_method(base, func.attr, node)
         if isinstance(base, DictVal):
             return _dict_get(self, base, func.attr, node)
+        if func.attr == "reshape":
+            return self.reshape_method(base, node)
         if not isinstance(base, Array):
             return UNKNOWN
         if func.attr in SHAPE_PRESERVING_METHODS:
             return _same_shape(base)
-        if func.attr == "reshape":
-            shape_node = node.args[0] if len(node.args) == 1 else None
-            shape = self._shape_from(shape_node) if shape_node is not None else None
-            if shape is None and node.args and len(node.args) > 1:
-                shape = self._dims(node.args)
-            return Array(shape, base.origin) if shape is not None else UNKNOWN
         return self.array_method(base, func.attr, node)
 
     def _call_ref(self, qualname: str, node: ast.Call) -> Value:
@@ -370,9 +375,10 @@ class Evaluator(Construction, Iteration, ArrayFunctions, LayerAttributes, Summar
             return self._literal_array(node)
         if qualname in _CONCAT and node.args:
             return self._concat(node.args[0], _axis(self, node, 1))
-        if qualname in _RESHAPE and len(node.args) >= 2:
-            shape = self._shape_from(node.args[1])
-            return Array(shape, "tensor") if shape is not None else UNKNOWN
+        if qualname in RESHAPE:
+            return self.reshape_call(qualname, node)
+        if qualname in ELEMENTWISE:
+            return self.elementwise_call(qualname, node)
         if qualname in _EXPAND and len(node.args) >= 2:
             return self._expand_dims(node)
         model = model_class(qualname)
@@ -425,18 +431,6 @@ def _nodes_or_none(seq: Seq) -> Tuple[Optional[ast.AST], ...]:
     if len(seq.item_nodes) == len(seq.items):
         return seq.item_nodes
     return (None,) * len(seq.items)
-
-
-def _broadcast(left: Value, right: Value) -> Value:
-    """``h + 0.1``, ``h * mask``: elementwise arithmetic keeps a shape both sides agree on."""
-    shapes = [v.shape for v in (left, right) if isinstance(v, Array)]
-    others = [v for v in (left, right) if not isinstance(v, Array)]
-    if any(s is None for s in shapes) or len(set(shapes)) != 1:
-        return UNKNOWN
-    if any(not (isinstance(v, Num) and isinstance(v.value, (int, float))) for v in others):
-        return UNKNOWN
-    origin = "numpy" if all(v.origin == "numpy" for v in (left, right) if isinstance(v, Array)) else "tensor"
-    return Array(shapes[0], origin)
 
 
 def _arith(op: ast.operator, left: Value, right: Value, text: str) -> Value:

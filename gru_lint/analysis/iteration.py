@@ -146,8 +146,10 @@ class Iteration:
 
     def comprehension(self, node) -> Value:
         """A list comprehension (or a generator handed to ``tuple``/``list``) as a list."""
-        if len(node.generators) != 1:
+        if any(g.ifs or getattr(g, "is_async", 0) for g in node.generators):
             return UNKNOWN
+        if len(node.generators) != 1:
+            return self._nested_comprehension(node)
         gen = node.generators[0]
         if gen.ifs or getattr(gen, "is_async", 0):
             return UNKNOWN
@@ -171,6 +173,35 @@ class Iteration:
             if frame is None:
                 return UNKNOWN
             value = self.run_in(frame, self.value, node.elt)
+            if value is UNKNOWN or isinstance(value, Opaque):
+                return UNKNOWN
+            out.append(local_value(value))
+        return Seq(tuple(out), "list")
+
+    def _nested_comprehension(self, node) -> Value:
+        """``[f(u) for u in sizes for _ in range(2)]``: every ``for`` clause over an exact
+        iterable, the later ones evaluated once per item of the earlier ones (they may use
+        their targets), ``MAX_ITEMS`` items in all."""
+        out: List[Value] = []
+        parent = self.frame
+        pending = [{}]  # the targets bound so far, one dict per combination of items
+        for gen in node.generators:
+            bound = []
+            for values in pending:
+                frame = _comprehension_frame(node, values, parent)
+                items = self.run_in(frame, self.iteration_items, gen.iter) if values \
+                    else self.iteration_items(gen.iter)
+                if items is None or len(bound) + len(items) > MAX_ITEMS \
+                        or not self._spend(len(items)):
+                    return UNKNOWN
+                for item in items:
+                    more = dict(values)
+                    if not _bind_target(gen.target, item, more):
+                        return UNKNOWN
+                    bound.append(more)
+            pending = bound
+        for values in pending:
+            value = self.run_in(_comprehension_frame(node, values, parent), self.value, node.elt)
             if value is UNKNOWN or isinstance(value, Opaque):
                 return UNKNOWN
             out.append(local_value(value))
@@ -259,6 +290,13 @@ def local_value(value: Value) -> Value:
     if isinstance(value, Seq):
         return Seq(tuple(local_value(v) for v in value.items), value.kind)
     return value
+
+
+def _comprehension_frame(node: ast.AST, values: dict, parent: Optional[Frame]) -> Frame:
+    """The frame of one item of ``node``: its targets' values (a later clause's win)."""
+    return Frame(node, tuple(sorted(values.items(), key=lambda kv: kv[0])),
+                 parent.instance if parent is not None else None, parent,
+                 parent.depth if parent is not None else 0)
 
 
 def _bind_target(target: ast.AST, item: Value, out: dict) -> bool:
