@@ -192,31 +192,39 @@ def _collector_paused():
 
 
 def _run_rules(analysis) -> List[Diagnostic]:
-    from gru_lint.rules import checks_for
-
     from gru_lint.analysis.contexts import caller_findings
-    from gru_lint.analysis.loops import loop_findings
 
-    def rules(view):
-        found = {}
-        for check in checks_for(view.keras_version):
-            for diag in check(view):
-                found.setdefault((diag.span, diag.code, diag.message), diag)
-        return list(found.values())
-
-    def run(view):
-        found = rules(view)
-        if not view.loop_view:
-            # Sites in loops over exact iterables, once per item (``analysis.loops``).
-            found.extend(loop_findings(view, found, rules))
-        return found
-
-    found = run(analysis)
+    found = _run_view(analysis)
     # Findings inside functions that one call proves, reported at that call.
-    extra = {(d.span, d.code, d.message): d for d in caller_findings(analysis, found, run)}
+    extra = {(d.span, d.code, d.message): d for d in caller_findings(analysis, found, _run_view)}
     for key in set(extra) - {(d.span, d.code, d.message) for d in found}:
         found.append(extra[key])
     return sorted(found, key=Diagnostic.sort_key)
+
+
+def _rules_on(view) -> List[Diagnostic]:
+    """Every rule's findings on one view of the file (the file, a call, a loop iteration)."""
+    from gru_lint.rules import checks_for
+
+    found = {}
+    for check in checks_for(view.keras_version):
+        for diag in check(view):
+            found.setdefault((diag.span, diag.code, diag.message), diag)
+    return list(found.values())
+
+
+def _run_view(view) -> List[Diagnostic]:
+    """The rules on a view, and on each iteration of its loops over exact iterables.
+
+    Module-level functions, not closures: a closure that names itself is a reference
+    cycle, which would keep each file's analysis for the cyclic collector.
+    """
+    from gru_lint.analysis.loops import loop_findings
+
+    found = _rules_on(view)
+    if not view.loop_view:
+        found.extend(loop_findings(view, found, _rules_on, _run_view))
+    return found
 
 
 def fix_source(source: str, *, unsafe: bool = False, wanted=None,

@@ -39,6 +39,9 @@ def codes(body: str):
         # a branch that leaves gives nothing
         ("def f(flag):\n    s = np.zeros((32,))\n    if flag:\n        s = h\n        return s\n"
          "    return keras.layers.GRU(32)(x, initial_state=s)\n", ["GRU001"]),
+        # the first iteration of an exact loop sees the value from before the loop
+        ("s = np.zeros((32,))\nfor _ in range(3):\n    keras.layers.GRU(32)(x, initial_state=s)\n"
+         "    s = h\n", ["GRU001"]),
         # bound earlier in the same loop iteration
         ("for _ in range(3):\n    s = np.zeros((32,))\n    keras.layers.GRU(32)(x, initial_state=s)\n",
          ["GRU001"]),
@@ -58,8 +61,10 @@ def test_the_binding_that_reaches_the_use(body, expected):
         # branches that differ
         "if len(x):\n    s = np.zeros((32,))\nelse:\n    s = h\nkeras.layers.GRU(32)(x, initial_state=s)\n",
         "s = h\nif len(x):\n    s = np.zeros((32,))\nkeras.layers.GRU(32)(x, initial_state=s)\n",
-        # bound in a loop: unknown in and after it
-        "s = np.zeros((32,))\nfor _ in range(3):\n    keras.layers.GRU(32)(x, initial_state=s)\n"
+        # bound in a loop: unknown in and after it (but for the first iteration of an exact
+        # loop, which sees the value from before it: tests/test_loops.py)
+        "s = np.zeros((32,))\nfor _ in range(3):\n    s = h\n    keras.layers.GRU(32)(x, initial_state=s)\n",
+        "s = np.zeros((32,))\nfor _ in x:\n    keras.layers.GRU(32)(x, initial_state=s)\n"
         "    s = h\n",
         "s = np.zeros((32,))\nfor _ in range(3):\n    s = h\nkeras.layers.GRU(32)(x, initial_state=s)\n",
         "s = np.zeros((32,))\nwhile len(x):\n    s = h\nkeras.layers.GRU(32)(x, initial_state=s)\n",

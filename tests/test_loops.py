@@ -69,3 +69,37 @@ def test_a_matching_loop_is_silent():
             keras.layers.GRU(units)(x, initial_state=np.zeros((8, units)))
         """
     assert found(body) == []
+
+
+def test_the_first_iteration_sees_what_the_loop_rebinds_as_it_was_before():
+    body = """\
+        gru = keras.layers.GRU(16, return_state=True)
+        h = np.zeros((8, 32))
+        for step in range(3):
+            out, h = gru(x, initial_state=h)
+        """
+    assert [(line, code) for line, code, _ in found(body)] == [(4, "GRU002")]
+
+
+def test_a_later_iteration_does_not_see_the_value_from_before_the_loop():
+    # Iteration 1 gets the 16-wide state the layer returned; only the first is wrong, and
+    # the first is reported. Here the first is right and the rest are unknown: silent.
+    body = """\
+        gru = keras.layers.GRU(16, return_state=True)
+        h = np.zeros((8, 16))
+        for step in range(3):
+            out, h = gru(x, initial_state=h)
+            h = np.zeros((8, 32)) if step > 5 else h
+        """
+    assert found(body) == []
+
+
+def test_a_helper_called_in_the_loop_is_followed_with_the_iterations_values():
+    body = """\
+        def step(units, state):
+            return keras.layers.GRU(units)(x, initial_state=state)
+
+        for units in sizes:
+            step(units, np.zeros((8, 16)))
+        """
+    assert [(line, code) for line, code, _ in found(body)] == [(5, "GRU002")]

@@ -178,12 +178,15 @@ class Flow:
                                     for e in evs)
 
     # -- the walk --------------------------------------------------------------------
-    def reaching(self, scope: sc.Scope, name: str, pos: Pos, decide=None, token=None) -> Optional[tuple]:
+    def reaching(self, scope: sc.Scope, name: str, pos: Pos, decide=None, token=None,
+                 first=frozenset()) -> Optional[tuple]:
         """The definitions (``Binding``/``Change``) that may reach a use at ``pos``; None: unknown.
 
+        ``first``: ids of ``for`` statements whose first iteration the use is in (so a name
+        the loop re-binds still has its value from before the loop at the top of the body).
         ``decide(test)`` (with ``token`` naming what it depends on, e.g. one call's
         frame) may say which branch of an ``if`` runs: True, False, or None (either)."""
-        key = (id(scope), name, pos, token)
+        key = (id(scope), name, pos, token, first)
         if key in self._memo:
             return self._memo[key]
         events = self.events(scope, name)
@@ -193,7 +196,7 @@ class Flow:
             if isinstance(body, list):
                 start = tuple(b for b in scope.bindings.get(name, ()) if b.kind == "param")
                 try:
-                    _Walk(self, events, pos, scope, decide).block(body, start)
+                    _Walk(self, events, pos, scope, decide, first).block(body, start)
                 except _Found as found:
                     result = found.defs
         self._memo[key] = result
@@ -207,12 +210,14 @@ class Flow:
 
 
 class _Walk:
-    def __init__(self, flow: Flow, events: _Events, pos: Pos, scope=None, decide=None):
+    def __init__(self, flow: Flow, events: _Events, pos: Pos, scope=None, decide=None,
+                 first=frozenset()):
         self.flow = flow
         self.events = events
         self.pos = pos
         self.scope = scope
         self.decide = decide
+        self.first = first
 
     def relevant(self, block):
         """The statements of ``block`` that hold an event or the use, in order."""
@@ -315,7 +320,7 @@ class _Walk:
             # A name the loop binds or changes is unknown at the top of every iteration
             # (it may come from the previous one); bindings earlier in the same
             # iteration are still followed.
-            head = None if self.events.within(stmt) else defs
+            head = None if self.events.within(stmt) and id(stmt) not in self.first else defs
             target = _loop_target(stmt, self.events)
             if _block_contains(stmt.body, pos):
                 if target is not None:

@@ -25,6 +25,7 @@ as everywhere: only what the items, and values made before the loop, prove is re
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from typing import Callable, Dict, List, Optional, Tuple
 
 from gru_lint.analysis import scopes as sc
@@ -37,9 +38,18 @@ _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _ALWAYS = (ast.With, ast.AsyncWith)  # blocks every iteration runs whole
 
 
-def loop_findings(view, base: List[Diagnostic], run: Callable) -> List[Diagnostic]:
-    """Findings that one iteration of a loop over an exact iterable proves."""
-    groups = _loops_with_sites(view)
+def loop_findings(view, base: List[Diagnostic], rules: Callable, run: Callable) -> List[Diagnostic]:
+    """Findings that one iteration of a loop over an exact iterable proves.
+
+    ``rules(view)`` runs the rules on a view; ``run(view)`` also follows what it calls (for
+    a function of the file called in the loop, evaluated with that iteration's values).
+    """
+    if not view.examined or "for" not in view.source or not _for_statements(view):
+        return []
+    # Functions called in a loop are followed from the file's own statements (a function
+    # followed for one call is not searched for further calls again).
+    helpers = _helper_calls(view) if view.evaluator.frame is None else {}
+    groups = _loops_with_sites(view, helpers)
     if not groups:
         return []
     known = {(d.span, d.code) for d in base}
@@ -49,7 +59,10 @@ def loop_findings(view, base: List[Diagnostic], run: Callable) -> List[Diagnosti
         for frame, note in _iterations(view, chain, scope):
             evaluator.frame = frame
             sub = view.in_frame(evaluator, statements, loop_view=True)
-            for diag in run(sub):
+            found = rules(sub)
+            if helpers:
+                found += _helper_findings(view, evaluator, statements, helpers, run)
+            for diag in found:
                 key = (diag.span, diag.code)
                 if key in known or key in out:
                     continue
@@ -59,16 +72,17 @@ def loop_findings(view, base: List[Diagnostic], run: Callable) -> List[Diagnosti
 
 
 # -- which statements ---------------------------------------------------------------------
-def _loops_with_sites(view) -> List[Tuple[tuple, object, list]]:
-    """(enclosing loops, outermost first; their scope; examined statements) per innermost loop."""
-    examined = view.examined
-    if not examined or "for" not in view.source:
-        return []
+def _loops_with_sites(view, helpers) -> List[Tuple[tuple, object, list]]:
+    """(enclosing loops, outermost first; their scope; statements) per innermost loop: the
+    examined statements, and those calling a function of the file that holds a site."""
     loops = _for_statements(view)
     if not loops:
         return []
+    candidates = list(view.examined)
+    seen = {id(stmt) for stmt, _, _ in candidates}
+    candidates += [entry for key, entry in helpers.get("statements", {}).items() if key not in seen]
     groups: Dict[int, list] = {}
-    for stmt, scope, block in examined:
+    for stmt, scope, block in candidates:
         chain = _loop_chain(stmt, scope, loops)
         if not chain:
             continue
@@ -165,35 +179,101 @@ def _scan(loop: ast.For):
     return plain, frozenset(names)
 
 
+# -- functions called in the loop ---------------------------------------------------------
+def _helper_calls(view) -> dict:
+    """The functions of the file that hold a site, and the statements calling them."""
+    from gru_lint.analysis.contexts import _called_functions, _statement_of
+
+    called = _called_functions(view)
+    if not called:
+        return {}
+    where = {}
+    wanted = set()
+    for func, calls in called:
+        wanted.add(id(func))
+        for call, _ in calls:
+            stmt = _statement_of(view, call)
+            if stmt is not None:
+                where[id(stmt)] = stmt
+    statements = {}
+    if where:
+        for stmt, scope, block in view.scopes.statements:
+            if id(stmt) in where:
+                statements[id(stmt)] = (stmt, scope, block)
+    return {"functions": wanted, "statements": statements}
+
+
+def _helper_findings(view, evaluator, statements, helpers, run) -> List[Diagnostic]:
+    """Findings inside functions called from the loop's statements, with this iteration's values."""
+    from gru_lint.analysis.contexts import _informative
+
+    out = []
+    for stmt, _scope, _block in statements:
+        if id(stmt) not in helpers["statements"]:
+            continue
+        for call in view.index.calls(stmt):
+            func, instance = _callee(evaluator, call)
+            if func is None or id(func) not in helpers["functions"]:
+                continue
+            frame = evaluator.bind_call(func, call, instance)
+            if frame is None or not _informative(frame):
+                continue
+            for diag in run(view.within(func, frame)):
+                note = Related(f"inside `{func.name}`, with the arguments of this call", diag.span)
+                out.append(Diagnostic(diag.code, diag.message, view.span(call), None,
+                                      (note,) + tuple(diag.related)))
+    return out
+
+
+def _callee(ev, call: ast.Call):
+    """(the function of the file a call runs, the instance it runs on or None)."""
+    from gru_lint.analysis.summaries import method_of
+    from gru_lint.analysis.values import Instance, UserDefined
+
+    value = ev.value(call.func)
+    if isinstance(value, UserDefined) and isinstance(value.node, ast.FunctionDef):
+        return value.node, None
+    if isinstance(value, Instance):
+        method = method_of(value.cls, "__call__")
+        if method is None and value.keras:
+            method = method_of(value.cls, "call")
+        return method, value
+    if isinstance(call.func, ast.Attribute):
+        base = ev.value(call.func.value)
+        if isinstance(base, Instance):
+            return method_of(base.cls, call.func.attr), base
+    return None, None
+
+
 # -- which iterations ---------------------------------------------------------------------
 def _iterations(view, chain, scope):
     """(frame, note) for each iteration of the loops in ``chain``, nested, at most MAX_ITERATIONS."""
-    ev = view.evaluator
-    budget = [MAX_ITERATIONS]
-
-    def walk(depth, parent_frame, labels):
-        loop = chain[depth]
-        if depth > 0 and not _loop_info(view, loop)[0]:
-            return
-        view.scopes.register_statement(loop, scope)
-        items = ev.run_in(parent_frame, ev.iteration_items, loop.iter)
-        if not items or len(items) > budget[0]:
-            budget[0] = -1
-            return
-        budget[0] -= len(items)
-        for k, item in enumerate(items):
-            frame = ev.run_in(parent_frame, ev.local_frame, loop, loop.target, item)
-            if frame is None:
-                return
-            label = labels + (f"{k + 1} of {len(items)}",)
-            if depth + 1 < len(chain):
-                yield from walk(depth + 1, frame, label)
-            else:
-                yield frame, _note(label, frame)
-
     if len(chain) > 1 and not all(_loop_info(view, loop)[0] for loop in chain):
         chain = chain[-1:]
-    yield from walk(0, ev.frame, ())
+    return _walk(view, chain, scope, 0, view.evaluator.frame, (), [MAX_ITERATIONS])
+
+
+def _walk(view, chain, scope, depth, parent_frame, labels, budget):
+    # A module-level generator (a nested one naming itself would be a reference cycle).
+    ev = view.evaluator
+    loop = chain[depth]
+    view.scopes.register_statement(loop, scope)
+    items = ev.run_in(parent_frame, ev.iteration_items, loop.iter)
+    if not items or len(items) > budget[0]:
+        budget[0] = -1
+        return
+    budget[0] -= len(items)
+    for k, item in enumerate(items):
+        frame = ev.run_in(parent_frame, ev.local_frame, loop, loop.target, item)
+        if frame is None:
+            return
+        if k == 0:  # what the loop re-binds still holds its value from before the loop
+            frame = replace(frame, first=True)
+        label = labels + (f"{k + 1} of {len(items)}",)
+        if depth + 1 < len(chain):
+            yield from _walk(view, chain, scope, depth + 1, frame, label, budget)
+        else:
+            yield frame, _note(label, frame)
 
 
 def _note(labels, frame) -> str:

@@ -244,14 +244,17 @@ def _reading_helper(ev, call: ast.Call, argument, nested: bool) -> bool:
 def _callee_function(ev, func_node):
     """The function a call runs, and how many leading parameters it binds itself (``self``).
 
-    A function of the file; ``instance(...)`` of a class of the file (its ``__call__``, or
-    ``call`` for a Keras layer or model); ``instance.method(...)``. (None, 0) otherwise.
+    A function of the file; a class of the file (its own ``__init__``); ``instance(...)`` of
+    one (its ``__call__``, or ``call`` for a Keras layer or model); ``instance.method(...)``.
+    (None, 0) otherwise.
     """
     from gru_lint.analysis.summaries import method_of
 
     callee = ev.value(func_node)
     if isinstance(callee, UserDefined) and isinstance(callee.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return callee.node, 0
+    if isinstance(callee, UserDefined) and isinstance(callee.node, ast.ClassDef):
+        return method_of(callee.node, "__init__"), 1  # ``Encoder(config)``
     if isinstance(callee, Instance):
         method = method_of(callee.cls, "__call__")
         if method is None and callee.keras:

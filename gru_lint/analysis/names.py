@@ -50,11 +50,15 @@ class NameResolver:
             return self.comprehension_name(owner, name)
         if direct:
             frame = self.frame_of(owner.node) if self.frame is not None else None
-            if frame is None:
+            first = _first_iterations(self.frame)
+            if frame is None and not first:
                 defs = self.flow.reaching(owner, name, position(node))
+            elif frame is None:
+                defs = self.flow.reaching(owner, name, position(node), None, first, first)
             else:
                 defs = self.flow.reaching(owner, name, position(node),
-                                          lambda test: self._decide(owner, test, frame), frame)
+                                          lambda test: self._decide(owner, test, frame),
+                                          (frame, first) if first else frame, first)
         elif self.flow.changed_anywhere(owner, name):
             defs = None
         else:
@@ -271,6 +275,16 @@ class NameResolver:
                 if isinstance(node.op, ast.Mult):
                     return Num(a * b)
         return UNKNOWN
+
+
+def _first_iterations(frame) -> frozenset:
+    """Ids of the ``for`` loops whose first iteration ``frame`` (or a frame it is in) stands for."""
+    found = ()
+    while frame is not None:
+        if frame.first:
+            found += (id(frame.func),)
+        frame = frame.parent
+    return frozenset(found)
 
 
 _NEVER_NONE = (Num, Str, Seq, DictVal, Record, Array, LayerVal, OtherLayer, ModelVal, Instance, UserDefined)

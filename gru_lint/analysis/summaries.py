@@ -42,12 +42,13 @@ class Frame:
     instance: Optional[Instance] = None
     parent: Optional["Frame"] = None
     depth: int = 1
+    first: bool = False  # the first iteration of a loop (``analysis.loops``)
 
     def __hash__(self) -> int:
         # Frames key every memo of the evaluator: hash the values once, not per lookup.
         cached = self.__dict__.get("_hash")
         if cached is None:
-            cached = hash((self.func, self.args, self.instance, self.parent, self.depth))
+            cached = hash((self.func, self.args, self.instance, self.parent, self.depth, self.first))
             object.__setattr__(self, "_hash", cached)
         return cached
 
