@@ -64,6 +64,10 @@ def other_layer_class(qualname: str) -> Optional[str]:
     return None
 
 
+# Constructor keywords some rules read from the call's text (``initial_state=`` for
+# GRU008, ``return_runtime=`` for GRU010): given through ``**``, the layer is not known.
+_UNREAD_UNPACKED = frozenset({"initial_state", "return_runtime"})
+
 
 class Construction:
     """Arrays, layers and models built by calls (mixed into ``infer.Evaluator``)."""
@@ -126,6 +130,8 @@ class Construction:
         return tuple(_dim_or_none(self.value(n)) for n in nodes)
 
     def _keras_input(self, node: ast.Call) -> Value:
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            return UNKNOWN  # ``**{"batch_size": 4}``: the batch is not where it is looked for
         batch_shape = call_argument(node, None, "batch_shape")
         if batch_shape is not None:
             shape = self._shape_from(batch_shape)
@@ -181,17 +187,19 @@ class Construction:
     # -- layers and models -----------------------------------------------------------
     def _build_layer(self, name: str, node: ast.Call) -> Value:
         spec = LAYERS[name]
-        kwargs = {k.arg: k.value for k in node.keywords if k.arg is not None}
-        if any(k.arg is None for k in node.keywords) or any(isinstance(a, ast.Starred) for a in node.args):
-            return UNKNOWN  # **config / *args: cannot know what was passed
+        args = self.call_args(node)  # ``**layer_cfg`` / ``*args``: their items, when exact
+        if args is None or any(k in _UNREAD_UNPACKED and a.node is None for k, a in args.keywords):
+            return UNKNOWN
+        if args.twice(spec.units_pos, spec.units_arg) or args.twice(spec.wrapped_pos, spec.wrapped_arg):
+            return UNKNOWN  # a TypeError at run time
         units, units_node = None, None
         if spec.units_arg is not None:
-            units_node = call_argument(node, spec.units_pos, spec.units_arg)
-            units = _dim_or_none(self.value(units_node)) if units_node is not None else None
+            found = args.get(spec.units_pos, spec.units_arg)
+            units_node = found.node if found is not None else None
+            units = _dim_or_none(self.arg_value(found)) if found is not None else None
         wrapped, cells = None, None
         if spec.wrapped_arg is not None:
-            inner_node = call_argument(node, spec.wrapped_pos, spec.wrapped_arg)
-            inner = self.value(inner_node)
+            inner = self.arg_value(args.get(spec.wrapped_pos, spec.wrapped_arg))
             if isinstance(inner, LayerVal):
                 wrapped = inner
             elif spec.kind == "generic_rnn" and isinstance(inner, Seq):
@@ -206,23 +214,25 @@ class Construction:
             if spec.kind == "bidirectional" and wrapped.spec.kind not in ("rnn", "generic_rnn"):
                 return UNKNOWN
         backward = None
-        if spec.kind == "bidirectional" and "backward_layer" in kwargs:
-            backward = self.value(kwargs["backward_layer"])
+        if spec.kind == "bidirectional" and args.keyword("backward_layer") is not None:
+            backward = self.arg_value(args.keyword("backward_layer"))
             if not isinstance(backward, LayerVal) or backward.spec.kind not in ("rnn", "generic_rnn"):
                 return UNKNOWN
         flags = {}
         for flag in ("return_state", "return_sequences", "stateful"):
-            flags[flag] = self._flag(kwargs.get(flag))
+            flags[flag] = self._flag(args.keyword(flag))
         if spec.kind == "bidirectional" and wrapped is not None:
             # Bidirectional reads these from the wrapped layer.
             flags["return_state"] = wrapped.return_state
             flags["return_sequences"] = wrapped.return_sequences
             flags["stateful"] = wrapped.stateful
         merge_mode = "concat"
-        if "merge_mode" in kwargs:
-            mm = self.value(kwargs["merge_mode"])
+        if args.keyword("merge_mode") is not None:
+            mm = self.arg_value(args.keyword("merge_mode"))
             merge_mode = mm.value if isinstance(mm, Str) else None
         display = self._display(name, units_node, wrapped, cells, node)
+        if units_node is None and args.unpacked and wrapped is None and cells is None:
+            display = _unpacked_display(self, name, node)
         return LayerVal(spec, node, units, units_node, flags["return_state"],
                         flags["return_sequences"], flags["stateful"], merge_mode, wrapped, cells,
                         display, backward)
@@ -239,10 +249,10 @@ class Construction:
             return f"{name}({text})"
         return f"{name}(...)"
 
-    def _flag(self, node) -> Optional[bool]:
-        if node is None:
+    def _flag(self, arg) -> Optional[bool]:
+        if arg is None:
             return False
-        value = self.value(node)
+        value = self.arg_value(arg)
         if isinstance(value, Num) and isinstance(value.value, bool):
             return value.value
         return None
@@ -256,18 +266,20 @@ class Construction:
         return ModelVal(kind, node, layers)
 
     def _build_other_layer(self, name: str, node: ast.Call) -> Value:
-        if name == "Dense":
-            units_node = call_argument(node, 0, "units")
-            return OtherLayer(name, node, _dim_or_none(self.value(units_node)) if units_node else None)
-        if name == "Embedding":
-            dim_node = call_argument(node, 1, "output_dim")
-            return OtherLayer(name, node, _dim_or_none(self.value(dim_node)) if dim_node else None)
         if name in SHAPE_KEEPING_LAYERS or name in MERGE_LAYERS:
             return OtherLayer(name, node)
-        axis_node = call_argument(node, 0, "axis")
+        args = self.call_args(node)
+        if args is None:
+            return UNKNOWN
+        if name in ("Dense", "Embedding"):
+            pos, key = (0, "units") if name == "Dense" else (1, "output_dim")
+            found = args.get(pos, key)
+            units = _dim_or_none(self.arg_value(found)) if found is not None else None
+            return OtherLayer(name, node, units)
+        found = args.get(0, "axis")
         axis = -1
-        if axis_node is not None:
-            v = self.value(axis_node)
+        if found is not None:
+            v = self.arg_value(found)
             if not _is_int(v):
                 return UNKNOWN
             axis = v.value
@@ -351,6 +363,15 @@ class Construction:
 
 
 # -- small helpers ------------------------------------------------------------------
+def _unpacked_display(ev, name: str, node: ast.Call) -> str:
+    """``GRU(**layer_cfg)``: the call's arguments as written, when short."""
+    text = ", ".join(ev.text(a) for a in node.args) if node.args else ""
+    rest = ", ".join(("**" + ev.text(k.value)) if k.arg is None else f"{k.arg}={ev.text(k.value)}"
+                     for k in node.keywords)
+    inside = ", ".join(t for t in (text, rest) if t)
+    return f"{name}({inside if len(inside) <= 30 else '...'})"
+
+
 def _dim_nodes(shape_node: Optional[ast.AST], rank: int):
     """The nodes of a written-out shape: ``(B, 64)`` -> (B, 64); ``64`` -> (64,)."""
     if isinstance(shape_node, (ast.Tuple, ast.List)):

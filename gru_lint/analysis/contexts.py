@@ -26,7 +26,7 @@ from bisect import bisect_right
 from typing import Callable, List
 
 from gru_lint.analysis import scopes as sc
-from gru_lint.analysis.values import UNKNOWN, Instance, Opaque, Seq, UserDefined
+from gru_lint.analysis.values import UNKNOWN, DictVal, Instance, Opaque, Seq, UserDefined
 from gru_lint.diagnostics import Diagnostic, Related
 
 MAX_CALLS = 20  # calls followed per function
@@ -152,7 +152,7 @@ def _informative(frame) -> bool:
     if frame.instance is not None and frame.instance.init is not None:
         values += [v for _, v in frame.instance.init.args]
     return any(v is not UNKNOWN and not isinstance(v, Opaque) and not (
-        isinstance(v, Seq) and not v.items) for v in values)
+        isinstance(v, (Seq, DictVal)) and not v.items) for v in values)
 
 
 def _called_functions(analysis):

@@ -12,7 +12,6 @@ import ast
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from gru_lint.analysis.infer import call_argument
 from gru_lint.analysis.values import Array, Dim, LayerVal, Num, Seq, Str
 from gru_lint.keras_facts import CONV_ARGS, CONV_DEFAULT_DATA_FORMAT, CONV_SPATIAL_RANK
 
@@ -36,11 +35,13 @@ def geometry(evaluator, layer: LayerVal) -> Optional[Geometry]:
     rank = CONV_SPATIAL_RANK.get(layer.spec.name)
     if rank is None or layer.wrapped is not None:
         return None
-    node = layer.node
+    args = evaluator.call_args(layer.node)  # ``**conv_cfg`` unpacked when exact
+    if args is None:
+        return None
     parts = {}
     for name, pos, default in CONV_ARGS:
-        arg = call_argument(node, pos, name)
-        parts[name] = (evaluator.value(arg) if arg is not None else None, default)
+        arg = args.get(pos, name)
+        parts[name] = (evaluator.arg_value(arg) if arg is not None else None, default)
     kernel = _tuple(parts["kernel_size"], rank)
     strides = _tuple(parts["strides"], rank)
     dilation = _tuple(parts["dilation_rate"], rank)

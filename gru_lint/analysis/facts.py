@@ -185,7 +185,7 @@ class FileAnalysis:
         for kw in node.keywords:
             if kw.arg == "initial_state":
                 state_kw = kw
-            elif kw.arg == "stateful":
+            elif kw.arg == "stateful" or kw.arg is None:  # ``**{"stateful": True}`` too
                 self._stateful_candidates.append(node)
         if state_kw is None:
             self._visit_positional_state(node)

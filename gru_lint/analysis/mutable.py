@@ -186,6 +186,8 @@ def _safe_load(ev, node, parents, stmt, nested, readonly=False) -> bool:
             return not _item_changed(parent, parents)
         if isinstance(parent, (ast.BinOp, ast.comprehension, ast.Starred)):
             return True
+        if isinstance(parent, ast.keyword) and parent.arg is None:
+            return True  # ``f(**cfg)``: the callee gets a new dict of the items
     if isinstance(parent, ast.Subscript) and parent.value is node and not isinstance(
             parent.ctx, ast.Load):
         return not readonly  # ``states[0] = h``: a change flow follows

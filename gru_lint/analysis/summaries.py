@@ -1,7 +1,8 @@
 """Functions and classes of the file, followed where they are called.
 
 A call of a function defined in the file binds its parameters to the values of the
-arguments (positional, keyword, defaults, ``*args`` when exact) in a ``Frame``, and
+arguments (positional, keyword, defaults, ``*args``; ``*seq`` and ``**mapping`` when
+exact, ``callargs``) in a ``Frame``, and
 evaluates its ``return`` values there; the evaluator memoises every node per frame,
 so a function is summarised once per distinct argument values, and only when a call
 needs it. Frames nest at most ``MAX_FRAMES`` deep and never recurse.
@@ -20,7 +21,7 @@ import ast
 from dataclasses import dataclass, replace
 from typing import Optional, Tuple
 
-from gru_lint.analysis.values import UNKNOWN, Array, Instance, LayerVal, Ref, Seq, UserDefined, Value
+from gru_lint.analysis.values import UNKNOWN, Array, DictVal, Instance, LayerVal, Ref, Seq, UserDefined, Value
 
 MAX_FRAMES = 6
 _KERAS_BASES = frozenset({"Model", "Layer"})
@@ -174,38 +175,44 @@ class Summaries:
             if f.func is func:
                 return None  # recursion
             f = f.parent
-        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        args = self.call_args(call)  # ``*args`` / ``**mapping`` unpacked when exact
+        if args is None:
             return None
         spec = func.args
         positional = spec.posonlyargs + spec.args
         static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in func.decorator_list)
+        own = None
         if instance is not None and not static:
             if not positional:
                 return None
-            positional = positional[1:]
+            own, positional = positional[0].arg, positional[1:]
         values = {}
-        if len(call.args) > len(positional) and spec.vararg is None:
+        given = args.positional
+        if len(given) > len(positional) and spec.vararg is None:
             return None
-        for param, arg in zip(positional, call.args):
-            values[param.arg] = self.value(arg)
+        for param, arg in zip(positional, given):
+            values[param.arg] = self.arg_value(arg)
         if spec.vararg is not None:
-            values[spec.vararg.arg] = Seq(tuple(self.value(a) for a in call.args[len(positional):]),
+            values[spec.vararg.arg] = Seq(tuple(self.arg_value(a) for a in given[len(positional):]),
                                           "tuple")
         by_name = {p.arg for p in positional} - {p.arg for p in spec.posonlyargs}
         kwonly = {p.arg for p in spec.kwonlyargs}
-        for kw in call.keywords:
-            if kw.arg in by_name or kw.arg in kwonly:
-                if kw.arg in values:
+        extra = []
+        for name, arg in args.keywords:
+            if name == own:
+                return None  # ``self`` given twice: a TypeError
+            if name in by_name or name in kwonly:
+                if name in values:
                     return None
-                values[kw.arg] = self.value(kw.value)
+                values[name] = self.arg_value(arg)
             elif spec.kwarg is not None:
-                values[spec.kwarg.arg] = UNKNOWN
-            elif instance is not None and instance.keras and kw.arg in _CALL_KEYWORDS:
+                extra.append((name, self.arg_value(arg)))
+            elif instance is not None and instance.keras and name in _CALL_KEYWORDS:
                 continue
             else:
                 return None
-        if spec.kwarg is not None:
-            values.setdefault(spec.kwarg.arg, UNKNOWN)
+        if spec.kwarg is not None:  # a new dict of the other keywords
+            values[spec.kwarg.arg] = DictVal(tuple(n for n, _ in extra), tuple(v for _, v in extra))
         everything = spec.posonlyargs + spec.args
         defaults = dict(zip([p.arg for p in everything[len(everything) - len(spec.defaults):]],
                             spec.defaults))

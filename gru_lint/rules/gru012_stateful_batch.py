@@ -24,7 +24,8 @@ No fix: the batch size is the user's choice.
 
 ## Known limits
 Only inputs built with `keras.Input` in the same file are checked, and only layers
-whose keyword is written `stateful=...` (as PEP 8 spells keyword arguments).
+whose keyword is written `stateful=...` (as PEP 8 spells keyword arguments) or given by
+a known dict unpacked into the constructor (`GRU(64, **{"stateful": True})`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ RULE = Rule(
     code="GRU012",
     name="stateful-without-batch",
     summary="A `stateful=True` layer is called on a `keras.Input` without a fixed batch size.",
-    triggers=(b"stateful=",),
+    triggers=(b"stateful=", b'"stateful"', b"'stateful'"),
     requires=RECURRENT_NAME_PARTS,
     effects=frozenset({"raised", "call_raised"}),
     fix_safety="none",
