@@ -65,7 +65,9 @@ def test_a_helper_called_with_literals_returns_what_it_builds():
         ("def make(units):\n    return make(units)\n", "make(16)"),
         # arguments that do not bind
         ("def make(units):\n    return np.zeros((2, units))\n", "make(16, 2)"),
-        ("def make(units):\n    return np.zeros((2, units))\n", "make(*[16])"),
+        ("def make(units):\n    return np.zeros((2, units))\n", "make(*[16, 2])"),
+        ("def make(units):\n    return np.zeros((2, units))\n", "make(16, **{'units': 16})"),
+        ("def make(units):\n    return np.zeros((2, units))\n", "make(**{'units': 16, 'b': 2})"),
     ],
 )
 def test_helpers_that_cannot_be_followed_exactly_are_silent(helper, call):

@@ -187,7 +187,27 @@ def _is(value, node) -> bool:
 
 
 def _method_calls(analysis, func, cls_scope):
-    cls = cls_scope.node
+    found = []
+    for cls in _classes_running(analysis, func, cls_scope.node):
+        found.extend(_method_calls_of(analysis, func, cls))
+    return found
+
+
+def _classes_running(analysis, func, owner):
+    """``owner`` and the classes of the file that inherit ``func`` from it (``class
+    MyDecoder(Decoder): pass``), whose instances run it."""
+    ev = analysis.evaluator
+    found = [owner]
+    for scope in list(analysis.scopes.scope_by_node.values()):
+        cls = scope.node
+        if isinstance(cls, ast.ClassDef) and cls is not owner and cls.bases \
+                and ev.method(cls, func.name) is func \
+                and (func.name != "call" or ev.lookup_method(cls, "__call__") is None):
+            found.append(cls)
+    return found
+
+
+def _method_calls_of(analysis, func, cls):
     ev = analysis.evaluator
     found = []
     if func.name == "call":

@@ -19,6 +19,7 @@ from typing import Dict, Optional, Tuple
 from gru_lint.analysis import scopes as sc
 from gru_lint.analysis.arrays import ArrayFunctions
 from gru_lint.analysis.callargs import CallArguments
+from gru_lint.analysis.classes import Classes
 from gru_lint.analysis.elementwise import RESHAPE, Elementwise, broadcast
 from gru_lint.analysis.construct import (
     Construction,
@@ -72,7 +73,7 @@ _NP_ARRAY = frozenset({"numpy.array", "tensorflow.constant"})
 
 
 class Evaluator(Construction, Iteration, ArrayFunctions, Elementwise, LayerAttributes, Summaries,
-                Records, CallArguments, NameResolver):
+                Classes, Records, CallArguments, NameResolver):
     def __init__(self, scopes: sc.ScopeBuilder, source: SourceText, flow: Optional[Flow] = None):
         self.scopes = scopes
         self.source = source

@@ -1,18 +1,14 @@
 """Functions and classes of the file, followed where they are called.
 
 A call of a function defined in the file binds its parameters to the values of the
-arguments (positional, keyword, defaults, ``*args``; ``*seq`` and ``**mapping`` when
-exact, ``callargs``) in a ``Frame``, and
-evaluates its ``return`` values there; the evaluator memoises every node per frame,
-so a function is summarised once per distinct argument values, and only when a call
-needs it. Frames nest at most ``MAX_FRAMES`` deep and never recurse.
+arguments (positional, keyword, defaults, ``*args`` and ``**kwargs``; ``*seq`` and
+``**mapping`` unpacked when exact, see ``callargs``) in a ``Frame``, and evaluates its
+``return`` values there; the evaluator memoises every node per frame, so a function is
+summarised once per distinct argument values, and only when a call needs it. Frames nest at most ``MAX_FRAMES`` deep and never recurse.
 
-A class defined in the file gives an ``Instance``: its ``__init__`` frame holds the
-constructor's arguments, ``self.x = ...`` assigned once, in ``__init__`` or ``build``
-and never from outside the class, is known in every method (also when a base class
-of the file sets it, reached by ``super().__init__(...)`` with its own arguments), and calling an instance
-of a Keras ``Model``/``Layer`` subclass runs its ``call``. Values a summary returns
-lose the nodes a fix would edit: an edit inside a helper would change every caller.
+Classes of the file, their instances and methods (inherited too), are followed in
+``classes``. Values a summary returns lose the nodes a fix would edit: an edit inside
+a helper would change every caller.
 """
 
 from __future__ import annotations
@@ -21,12 +17,9 @@ import ast
 from dataclasses import dataclass, replace
 from typing import Optional, Tuple
 
-from gru_lint.analysis.values import UNKNOWN, Array, DictVal, Instance, LayerVal, Ref, Seq, UserDefined, Value
+from gru_lint.analysis.values import UNKNOWN, Array, DictVal, Instance, LayerVal, Seq, UserDefined, Value
 
 MAX_FRAMES = 6
-_KERAS_BASES = frozenset({"Model", "Layer"})
-_KERAS_BASE_MODULES = ("keras", "keras.models", "keras.layers", "keras.src.models", "keras.src.layers",
-                       "keras.engine", "keras.src.engine")
 _CALL_KEYWORDS = frozenset({"training", "mask"})  # Keras passes these only if call() takes them
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 # What holds statements (a ``return``, ``global``, ``nonlocal``): statements, handlers, cases.
@@ -230,195 +223,6 @@ class Summaries:
             return UNKNOWN
         self.scopes.register(node, scope.parent)
         return self.run_in(None, self.value, node)
-
-    # -- classes -------------------------------------------------------------------------
-    def instantiate(self, cls: ast.ClassDef, call: ast.Call) -> Value:
-        made = self.dataclass_instance(cls, call)
-        if made is not None:
-            return made
-        keras = self.keras_class(cls)
-        if keras is None:
-            return UNKNOWN  # a base of unknown kind may set attributes or define methods
-        init = method_of(cls, "__init__")
-        frame = None
-        if init is not None:
-            if self.returns_of_init(init) is None:
-                return UNKNOWN
-            frame = self.bind_call(init, call, Instance(cls, None, call, keras))
-            if frame is None:
-                return UNKNOWN
-            frame = Frame(init, frame.args, None, None, 1)
-        elif call.args or call.keywords:
-            if not keras:
-                return UNKNOWN  # ``object()`` takes no arguments
-        return Instance(cls, frame, call, keras)
-
-    def returns_of_init(self, init):
-        if not isinstance(init, ast.FunctionDef):
-            return None
-        return () if not init.decorator_list else None
-
-    def keras_class(self, cls: ast.ClassDef) -> Optional[bool]:
-        """True for a Keras Model/Layer subclass, False for a plain class, None when unknown."""
-        scope = self.scopes.scope_by_node.get(id(cls))
-        if scope is None or scope.parent is None:
-            return None
-        found = False
-        for base in cls.bases:
-            self.scopes.register(base, scope.parent)
-            value = self.run_in(None, self.value, base)
-            if isinstance(value, Ref):
-                module, _, name = value.qualname.rpartition(".")
-                if name in _KERAS_BASES and module in _KERAS_BASE_MODULES:
-                    found = True
-                    continue
-                if value.qualname == "builtins.object":
-                    continue
-                return None
-            if isinstance(value, UserDefined) and isinstance(value.node, ast.ClassDef):
-                inner = self.keras_class(value.node) if value.node is not cls else None
-                if inner is None:
-                    return None
-                found = found or inner
-                continue
-            if isinstance(base, ast.Name) and base.id == "object":
-                continue
-            return None
-        return found
-
-    def call_instance(self, inst: Instance, call: ast.Call) -> Value:
-        method = method_of(inst.cls, "__call__")
-        if method is None and inst.keras:
-            method = method_of(inst.cls, "call")
-        if method is None:
-            return UNKNOWN
-        return self.call_function(method, call, inst)
-
-    def call_instance_method(self, inst: Instance, name: str, call: ast.Call) -> Value:
-        method = method_of(inst.cls, name)
-        if method is None:
-            return UNKNOWN
-        return self.call_function(method, call, inst)
-
-    def instance_attr(self, inst: Instance, attr: str) -> Value:
-        if attr in self.attrs_set_outside():
-            return UNKNOWN
-        cls, init_args = inst.cls, inst.init.args if inst.init is not None else ()
-        for _ in range(MAX_FRAMES):
-            scope = self.scopes.scope_by_node.get(id(cls))
-            if scope is None:
-                return UNKNOWN
-            bindings = scope.attrs.get(attr)
-            if bindings:
-                break
-            # Not set in this class: set by a base's ``__init__``, through ``super().__init__(...)``.
-            found = self._super_init(cls, init_args, inst)
-            if found is None:
-                return UNKNOWN
-            cls, init_args = found
-        else:
-            return UNKNOWN
-        if len(bindings) > 1 or self._set_in_bases(cls, attr):
-            return UNKNOWN
-        binding = bindings[0]
-        method = binding.where.node if binding.where is not None else None
-        if not isinstance(method, ast.FunctionDef) or method.name not in ("__init__", "build"):
-            return UNKNOWN  # set in another method: depends on which ran first
-        args = init_args if method.name == "__init__" else ()
-        frame = Frame(method, args, inst, None, 1)
-        return self.run_in(frame, self._binding_value, binding, "self." + attr)
-
-    def _set_in_bases(self, cls, attr) -> bool:
-        """Whether a base class of the file also sets ``attr`` (then which one wins is not followed)."""
-        todo, seen = self._user_bases(cls), set()
-        while todo:
-            base = todo.pop()
-            if id(base) in seen:
-                continue
-            seen.add(id(base))
-            scope = self.scopes.scope_by_node.get(id(base))
-            if scope is None or attr in scope.attrs or len(seen) > MAX_FRAMES:
-                return True
-            todo.extend(self._user_bases(base))
-        return False
-
-    def _user_bases(self, cls: ast.ClassDef):
-        """The bases of ``cls`` defined in the file."""
-        scope = self.scopes.scope_by_node.get(id(cls))
-        if scope is None or scope.parent is None:
-            return []
-        found = []
-        for base in cls.bases:
-            self.scopes.register(base, scope.parent)
-            value = self.run_in(None, self.value, base)
-            if isinstance(value, UserDefined) and isinstance(value.node, ast.ClassDef) \
-                    and value.node is not cls:
-                found.append(value.node)
-        return found
-
-    def _user_base(self, cls: ast.ClassDef) -> Optional[ast.ClassDef]:
-        """The one base of ``cls`` defined in the file, if there is exactly one."""
-        found = self._user_bases(cls)
-        return found[0] if len(found) == 1 else None
-
-    def _super_init(self, cls: ast.ClassDef, init_args, inst: Instance):
-        """(base, its ``__init__`` arguments) when ``cls.__init__`` runs ``super().__init__(...)``.
-
-        The call must stand alone at the top of ``__init__``'s body, once; the base is
-        the one class of the file among ``cls``'s bases, with an ``__init__`` of its own."""
-        base = self._user_base(cls)
-        init = method_of(cls, "__init__")
-        if base is None or init is None or self.returns_of_init(init) is None:
-            return None
-        base_init = method_of(base, "__init__")
-        if base_init is None or self.returns_of_init(base_init) is None:
-            return None
-        calls = [n for n in ast.walk(init) if isinstance(n, ast.Call) and _is_super_init(n, cls, init)]
-        if len(calls) != 1 or not any(isinstance(s, ast.Expr) and s.value is calls[0] for s in init.body):
-            return None
-        frame = Frame(init, init_args, inst, None, 1)
-        bound = self.run_in(frame, self.bind_call, base_init, calls[0], inst)
-        if bound is None:
-            return None
-        return base, bound.args
-
-    def attrs_set_outside(self) -> frozenset:
-        found = self.__dict__.get("_outside_attrs")
-        if found is None:
-            found = frozenset(node.attr for changes in self.scopes.mutations.values()
-                              for _, _, kind, node in changes if kind in ("attr", "shape"))
-            self._outside_attrs = found
-        return found
-
-
-def method_of(cls: ast.ClassDef, name: str):
-    found = None
-    for stmt in cls.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
-            if found is not None:
-                return None
-            found = stmt
-        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and any(
-                isinstance(t, ast.Name) and t.id == name
-                for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])):
-            return None
-    return found
-
-
-def _is_super_init(call: ast.Call, cls: ast.ClassDef, init) -> bool:
-    """``super().__init__(...)`` or ``super(Cls, self).__init__(...)``."""
-    func = call.func
-    if not (isinstance(func, ast.Attribute) and func.attr == "__init__"):
-        return False
-    sup = func.value
-    if not (isinstance(sup, ast.Call) and isinstance(sup.func, ast.Name) and sup.func.id == "super"):
-        return False
-    if not sup.args and not sup.keywords:
-        return True
-    params = init.args.posonlyargs + init.args.args
-    return (len(sup.args) == 2 and not sup.keywords and isinstance(sup.args[0], ast.Name)
-            and sup.args[0].id == cls.name and isinstance(sup.args[1], ast.Name)
-            and bool(params) and sup.args[1].id == params[0].arg)
 
 
 def detach(value: Value) -> Value:
