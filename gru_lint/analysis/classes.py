@@ -127,10 +127,15 @@ class Classes:
             return users[0] if len(users) == 1 and len(cls.bases) == 1 else _AMBIGUOUS
         return None if self.keras_class(cls) is not None else _AMBIGUOUS
 
-    def call_instance(self, inst: Instance, call: ast.Call) -> Value:
+    def instance_call_method(self, inst: Instance):
+        """What ``instance(...)`` runs: ``__call__``, or ``call`` for a Keras layer or model."""
         method = self.method(inst.cls, "__call__")
         if method is None and inst.keras and self.lookup_method(inst.cls, "__call__") is None:
             method = self.method(inst.cls, "call")
+        return method
+
+    def call_instance(self, inst: Instance, call: ast.Call) -> Value:
+        method = self.instance_call_method(inst)
         if method is None:
             return UNKNOWN
         return self.call_function(method, call, inst)

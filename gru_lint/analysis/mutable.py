@@ -246,26 +246,21 @@ def _reading_helper(ev, call: ast.Call, argument, nested: bool) -> bool:
 def _callee_function(ev, func_node):
     """The function a call runs, and how many leading parameters it binds itself (``self``).
 
-    A function of the file; a class of the file (its own ``__init__``); ``instance(...)`` of
-    one (its ``__call__``, or ``call`` for a Keras layer or model); ``instance.method(...)``.
-    (None, 0) otherwise.
+    A function of the file; a class of the file (its ``__init__``); ``instance(...)`` of one
+    (its ``__call__``, or ``call`` for a Keras layer or model); ``instance.method(...)``;
+    methods inherited from a base of the file included. (None, 0) otherwise.
     """
-    from gru_lint.analysis.summaries import method_of
-
     callee = ev.value(func_node)
     if isinstance(callee, UserDefined) and isinstance(callee.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return callee.node, 0
     if isinstance(callee, UserDefined) and isinstance(callee.node, ast.ClassDef):
-        return method_of(callee.node, "__init__"), 1  # ``Encoder(config)``
+        return ev.method(callee.node, "__init__"), 1  # ``Encoder(config)``
     if isinstance(callee, Instance):
-        method = method_of(callee.cls, "__call__")
-        if method is None and callee.keras:
-            method = method_of(callee.cls, "call")
-        return method, 1
+        return ev.instance_call_method(callee), 1
     if isinstance(func_node, ast.Attribute):
         base = ev.value(func_node.value)
         if isinstance(base, Instance):
-            method = method_of(base.cls, func_node.attr)
+            method = ev.method(base.cls, func_node.attr)  # inherited from a base of the file too
             static = method is not None and any(
                 isinstance(d, ast.Name) and d.id == "staticmethod" for d in method.decorator_list)
             return (None, 0) if static else (method, 1)
