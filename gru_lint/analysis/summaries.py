@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Optional, Tuple
 
 from gru_lint.analysis.values import UNKNOWN, Array, DictVal, Instance, LayerVal, Seq, UserDefined, Value
+from gru_lint.analysis.classes import method_of  # noqa: F401  (re-exported: a class body's own method)
 
 MAX_FRAMES = 6
 _CALL_KEYWORDS = frozenset({"training", "mask"})  # Keras passes these only if call() takes them
