@@ -34,15 +34,17 @@ class TextState:
 
 
 def resolve(analysis, node: ast.AST) -> ast.AST:
-    """Follow a name through single plain assignments to the expression it is bound to."""
+    """Follow a name through plain assignments to the expression it is bound to.
+
+    A name bound once is followed to that binding; a name bound several times in its own
+    scope, to the one assignment that reaches this use (``flow``), when only one does.
+    """
     for _ in range(_MAX_HOPS):
         if not isinstance(node, ast.Name):
             return node
-        scope = analysis.evaluator.scope_of(node)
-        bindings = sc.lookup(scope, node.id) if scope is not None else None
-        if not bindings or len(bindings) != 1:
+        binding = _reaching_binding(analysis, node)
+        if binding is None:
             return node
-        binding = bindings[0]
         if binding.kind != "assign" or binding.value is None or binding.starred:
             return node
         value = binding.value
@@ -54,6 +56,25 @@ def resolve(analysis, node: ast.AST) -> ast.AST:
         analysis.scopes.register(value, binding.where or binding.scope)
         node = value
     return node
+
+
+def _reaching_binding(analysis, node: ast.Name):
+    scope = analysis.evaluator.scope_of(node)
+    if scope is None:
+        return None
+    owner, bindings, direct = sc.resolve(scope, node.id)
+    if not bindings:
+        return None
+    if len(bindings) == 1:
+        return bindings[0]
+    if not direct or owner is None:
+        return None
+    from gru_lint.analysis.flow import position
+
+    defs = analysis.evaluator.flow.reaching(owner, node.id, position(node))
+    if not defs or len(defs) != 1 or not isinstance(defs[0], sc.Binding):
+        return None
+    return defs[0]
 
 
 def state_items(analysis, node: ast.AST) -> List[ast.AST]:
