@@ -73,6 +73,13 @@ class FileAnalysis:
         self._collect()
 
     loop_view = False  # the sites of one loop iteration (``analysis.loops``)
+    _root = None
+
+    @property
+    def root(self) -> "FileAnalysis":
+        """The file's own view (a call's or a loop iteration's view points to it; the file's
+        view does not hold itself, which would be a reference cycle)."""
+        return self._root if self._root is not None else self
 
     def within(self, func: ast.FunctionDef, frame) -> "FileAnalysis":
         """The sites of ``func``'s own statements, evaluated in ``frame`` (one call of it)."""
@@ -94,6 +101,7 @@ class FileAnalysis:
                                       "positions", "index")})
         sub.evaluator = evaluator
         sub.loop_view = loop_view
+        sub._root = self.root
         for name in ("state_calls", "model_state_calls", "constructor_states", "unpackings",
                      "model_method_states", "sequential_adds", "stateful_calls", "state_queries",
                      "sequential_models", "_stateful_candidates", "examined"):

@@ -34,7 +34,9 @@ evaluator knows item by item (`[target_seq] + states_value`), or a loop's next s
 sampling loop that re-binds, straight in its body after the call and nowhere else in it,
 a list given in `[target_seq] + states_value` (`states_value = [h]`) is checked for the
 steps after the first; a `continue`, a re-binding in a branch, or a loop that runs once is
-silent. Rows are compared only when known; dicts, datasets and generators are not checked.
+silent. Rows are compared only when known; dicts, datasets and generators are not checked. A
+state array whose rank, or known width, differs from its `keras.Input`'s is reported too
+(Keras: "incompatible with the layer", or "Data cardinality is ambiguous" for a 1-D one).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from gru_lint.analysis.decode import rebound_for_next_step
 from gru_lint.analysis.dtypes import resolve, state_items
 from gru_lint.analysis.infer import call_argument
 from gru_lint.analysis.runtime import input_ctors, method_calls, plain_args, rows
-from gru_lint.analysis.values import Array, DictVal, ModelVal, Seq
+from gru_lint.analysis.values import Array, DictVal, ModelVal, Seq, shape_text
 from gru_lint.diagnostics import Diagnostic, Related
 from gru_lint.rules._base import Rule
 from gru_lint.keras_facts import RECURRENT_NAME_PARTS
@@ -65,10 +67,13 @@ RULE = Rule(
 
 
 def check(analysis):
-    if not analysis.state_calls:
+    # The state Inputs are those of the file's own layer calls (in a loop iteration's view,
+    # the calls in the loop are all its sites; the model was built before it).
+    calls = analysis.root.state_calls if analysis.loop_view else analysis.state_calls
+    if not calls:
         return
     state_ctors = set()
-    for call in analysis.state_calls:
+    for call in calls:
         for item in state_items(analysis, call.state_node):
             state_ctors.add(id(resolve(analysis, item)))
     if not state_ctors:
@@ -106,6 +111,13 @@ def _problem(analysis, x_node, listed, state_ctors):
         return (f"the model takes {len(listed)} inputs (sequences and states) but {len(items)} "
                 f"array{'s are' if len(items) != 1 else ' is'} given — pass one array per input, "
                 f"in the order of inputs=[...]")
+    for ctor, (node, value) in zip(listed, items):
+        if id(ctor) in state_ctors and node is not None:
+            clash = _shape_clash(analysis, ctor, value)
+            if clash is not None:
+                return (f"the state array `{analysis.text(node)}` has shape {shape_text(clash[1])}, but "
+                        f"its Input expects {shape_text(clash[0])} — give it a batch dimension "
+                        f"and the state's width (Keras: 'incompatible with the layer')")
     counts = [_rows(analysis, node, value) for node, value in items]
     sequences = [n for n, c in zip(counts, listed) if id(c) not in state_ctors and n is not None]
     for n, ctor, (node, _value) in zip(counts, listed, items):
@@ -114,6 +126,25 @@ def _problem(analysis, x_node, listed, state_ctors):
             return (f"the state array `{analysis.text(node)}` has {n} row{'s' if n != 1 else ''} "
                     f"but the sequences have {sequences[0]} — give every sequence its state row "
                     f"(Keras: 'Data cardinality is ambiguous')")
+    return None
+
+
+def _shape_clash(analysis, ctor, value):
+    """(the Input's shape, the array's) when an array given for a state Input cannot fit it:
+    another rank, or a known width that differs from the Input's. None when it fits or is
+    not known."""
+    if not isinstance(value, Array) or value.shape is None:
+        return None
+    expected = analysis.value(ctor)
+    if not isinstance(expected, Array) or expected.shape is None:
+        return None
+    want, got = expected.shape, value.shape
+    if len(want) != len(got):
+        return (("batch",) + tuple(want[1:]), got) if all(isinstance(d, int) for d in want[1:]) \
+            else None
+    for w, g in zip(want[1:], got[1:]):
+        if isinstance(w, int) and isinstance(g, int) and w != g:
+            return ("batch",) + tuple(want[1:]), got
     return None
 
 
