@@ -103,3 +103,27 @@ def test_a_helper_called_in_the_loop_is_followed_with_the_iterations_values():
             step(units, np.zeros((8, 16)))
         """
     assert [(line, code) for line, code, _ in found(body)] == [(5, "GRU002")]
+
+
+@pytest.mark.parametrize("loop", [
+    # an iteration that raises on purpose before the site, caught around or inside the loop
+    "def check(u):\n    assert u <= 16\ntry:\n    for units in sizes:\n        check(units)\n"
+    "        GRU(units)(x, initial_state=S)\nexcept AssertionError:\n    pass",
+    "def check(u):\n    assert u <= 16\nfor units in sizes:\n    try:\n        check(units)\n"
+    "        GRU(units)(x, initial_state=S)\n    except AssertionError:\n        pass",
+    "import contextlib\nfor units in sizes:\n    with contextlib.suppress(KeyError):\n"
+    "        {16: 0}[units]\n        GRU(units)(x, initial_state=S)",
+])
+def test_iterations_that_may_stop_on_purpose_stay_silent(loop):
+    body = "GRU = keras.layers.GRU\nS = np.zeros((8, 16))\n" + loop + "\n"
+    assert found(body) == []
+
+
+def test_a_gradient_tape_around_the_site_lets_every_iteration_reach_it():
+    body = """\
+        import tensorflow as tf
+        for units in sizes:
+            with tf.GradientTape() as tape:
+                keras.layers.GRU(units)(x, initial_state=np.zeros((8, 16)))
+        """
+    assert [(line, code) for line, code, _ in found(body)] == [(4, "GRU002")]

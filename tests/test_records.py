@@ -101,3 +101,12 @@ def test_a_list_returned_in_a_tuple_stays_known_but_a_returned_parameter_does_no
     '''
     found = check_source(PRELUDE + textwrap.dedent(body))
     assert [(d.line - PRELUDE.count("\n"), d.code) for d in found] == [(10, "GRU002")]
+
+
+@pytest.mark.parametrize("setup, units", [
+    ('class C:\n    SIZES = [32]\nC.SIZES.append(16)', 'C.SIZES[-1]'),
+    ('class C:\n    P = {"units": 32}\nC.P["units"] = 16', 'C.P["units"]'),
+    ('cfg = types.SimpleNamespace(sizes=[32])\ncfg.sizes.append(16)', 'cfg.sizes[-1]'),
+])
+def test_containers_held_in_configs_are_not_trusted(setup, units):
+    assert codes(setup + "\n" + BUG.format(units=units)) == []

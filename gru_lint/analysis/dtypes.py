@@ -63,8 +63,8 @@ def _reaching_binding(analysis, node: ast.Name):
     if scope is None:
         return None
     owner, bindings, direct = sc.resolve(scope, node.id)
-    if not bindings:
-        return None
+    if not bindings or node.id in analysis.scopes.mutations:
+        return None  # ``inputs.append(c_in)``: the literal is not what the name holds later
     if len(bindings) == 1:
         return bindings[0]
     if not direct or owner is None:

@@ -15,11 +15,13 @@ iteration. Such a finding is never offered as a fix: an edit at the site would c
 every iteration.
 
 Only statements every iteration runs are checked this way: in the loop's body, or in
-``with`` and ``try`` blocks there, never under an ``if`` (which iterations take it is not
-followed), and only in loops without ``break``, ``continue``, ``return``, ``raise`` or
-``yield`` anywhere in them. Nested loops are followed two deep, ``MAX_ITERATIONS``
-items in all. A name the loop re-binds (``x`` above) is unknown at the top of its body,
-as everywhere: only what the items, and values made before the loop, prove is reported.
+``try``/``finally`` blocks and ``with`` blocks of context managers that let exceptions
+through (``tf.GradientTape()``) there, never under an ``if`` (which iterations take it is
+not followed), and only in loops without ``break``, ``continue``, ``return``, ``raise`` or
+``yield`` anywhere in them, standing in no ``try`` with handlers (an iteration may raise
+on purpose). Nested loops are followed two deep, ``MAX_ITERATIONS`` items in all. In the
+first iteration a name the loop re-binds has its value from before the loop; in later
+ones it is unknown at the top of the body.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ MAX_DEPTH = 2  # loops nested in loops
 _STOPS = (ast.Break, ast.Continue, ast.Return, ast.Raise, ast.Yield, ast.YieldFrom, ast.Await)
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _ALWAYS = (ast.With, ast.AsyncWith)  # blocks every iteration runs whole
+# Context managers that never swallow an exception, by the name they are called by.
+_PASSING_CONTEXTS = frozenset({"GradientTape", "device", "name_scope", "scope", "open",
+                               "variable_scope", "no_grad", "inference_mode"})
 
 
 def loop_findings(view, base: List[Diagnostic], rules: Callable, run: Callable) -> List[Diagnostic]:
@@ -87,7 +92,7 @@ def _loops_with_sites(view, helpers) -> List[Tuple[tuple, object, list]]:
         if not chain:
             continue
         plain, names = _loop_info(view, chain[-1])
-        if plain and _mentions(stmt, names):
+        if plain and _mentions(stmt, names) and not _guarded(view, chain[0], scope):
             entry = groups.setdefault(id(chain[-1]), [tuple(chain), scope, []])
             entry[2].append((stmt, scope, block))
     return [tuple(g) for g in groups.values()]
@@ -131,12 +136,38 @@ def _always_reached(block, target) -> bool:
             return False
         if holder is target:
             return True
-        if isinstance(holder, _ALWAYS):
+        if isinstance(holder, _ALWAYS) and not _may_suppress(holder):
             block = holder.body
-        elif isinstance(holder, ast.Try) and (_within(holder.body, line) or _within(holder.finalbody, line)):
+        elif isinstance(holder, ast.Try) and not holder.handlers and (
+                _within(holder.body, line) or _within(holder.finalbody, line)):
             block = holder.body if _within(holder.body, line) else holder.finalbody
         else:
             return False  # an ``if``, a ``while``, a handler, another loop, a def
+
+
+def _guarded(view, loop, scope) -> bool:
+    """Whether the loop stands in a ``try`` with handlers, or a ``with`` that may swallow an
+    exception: an iteration that raises before the site (a check, a lookup) may then be
+    how the program is meant to run, and later iterations need not reach it."""
+    found = view.index.__dict__.get("_guards")
+    if found is None:
+        found = [(stmt, where) for stmt, where, _ in view.scopes.statements
+                 if (type(stmt) is ast.Try and stmt.handlers)
+                 or (isinstance(stmt, _ALWAYS) and _may_suppress(stmt))]
+        view.index._guards = found
+    line = loop.lineno
+    return any(where is scope and _within(stmt.body, line) for stmt, where in found)
+
+
+def _may_suppress(stmt) -> bool:
+    """A ``with`` whose context manager is not one known to let exceptions through
+    (``tf.GradientTape()``, ``tf.device(...)``, name scopes, ``open(...)``)."""
+    for item in stmt.items:
+        func = item.context_expr.func if isinstance(item.context_expr, ast.Call) else None
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if name not in _PASSING_CONTEXTS:
+            return True
+    return False
 
 
 def _within(block, line) -> bool:

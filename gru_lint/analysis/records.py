@@ -50,7 +50,7 @@ class Records:
 
     def record_attr(self, record: Record, attr: str) -> Value:
         found = record.get(attr)
-        if found is None or self.attr_written(attr):
+        if found is None or self.attr_written(attr) or _mutable(found):
             return UNKNOWN
         return found
 
@@ -122,7 +122,18 @@ class Records:
         bindings = scope.bindings.get(attr) or ()
         if len(bindings) != 1 or bindings[0].kind != "assign" or bindings[0].scope is not scope:
             return UNKNOWN
-        return self.run_in(None, self._binding_value, bindings[0], f"{cls.name}.{attr}")
+        value = self.run_in(None, self._binding_value, bindings[0], f"{cls.name}.{attr}")
+        return UNKNOWN if _mutable(value) else value
+
+
+def _mutable(value) -> bool:
+    """A list, dict or namespace held in a field: ``Config.SIZES.append(64)`` changes it
+    where no write of the attribute shows, so it is not trusted."""
+    from gru_lint.analysis.values import DictVal, Seq
+
+    if isinstance(value, (DictVal, Record)):
+        return True
+    return isinstance(value, Seq) and (value.kind == "list" or any(_mutable(v) for v in value.items))
 
 
 def _imported_name(scope, node) -> Optional[str]:
