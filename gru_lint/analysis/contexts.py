@@ -156,7 +156,15 @@ def _informative(frame) -> bool:
 
 
 def _called_functions(analysis):
-    """(function, [(call, instance or None)]) for functions holding a site."""
+    """(function, [(call, instance or None)]) for functions holding a site (once per view:
+    the loops of the file and the calls of its functions both ask)."""
+    found = analysis.__dict__.get("_called_functions")
+    if found is None:
+        found = analysis._called_functions = _find_called_functions(analysis)
+    return found
+
+
+def _find_called_functions(analysis):
     holders = {}
     for stmt, scope, _ in analysis.examined:
         node = scope.node

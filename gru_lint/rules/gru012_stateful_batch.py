@@ -25,7 +25,10 @@ No fix: the batch size is the user's choice.
 ## Known limits
 Only inputs built with `keras.Input` in the same file are checked, and only layers
 whose keyword is written `stateful=...` (as PEP 8 spells keyword arguments) or given by
-a known dict unpacked into the constructor (`GRU(64, **{"stateful": True})`).
+a known dict unpacked into the constructor (`GRU(64, **{"stateful": True})`). A file is
+read for this rule only when it spells `stateful=` (`dict(stateful=True)` does) or another
+rule's token: a quoted `"stateful"` key alone does not make it read, since every Keras
+layer's `get_config` holds one.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ RULE = Rule(
     code="GRU012",
     name="stateful-without-batch",
     summary="A `stateful=True` layer is called on a `keras.Input` without a fixed batch size.",
-    triggers=(b"stateful=", b'"stateful"', b"'stateful'"),
+    triggers=(b"stateful=",),
     requires=RECURRENT_NAME_PARTS,
     effects=frozenset({"raised", "call_raised"}),
     fix_safety="none",
